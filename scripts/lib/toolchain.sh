@@ -95,7 +95,8 @@ ensure_deps() {
     (cd "$KEBAP_ROOT" && yarn rebuild better-sqlite3)
   fi
   node --version >"$KEBAP_ROOT/node_modules/.kebap-node-version"
-  echo "$want" >"$stamp_file"
+  # computed again: the install may have rewritten yarn.lock
+  install_stamp >"$stamp_file"
 }
 
 kebap_setup() {
