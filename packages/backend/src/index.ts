@@ -15,6 +15,9 @@ backend.add(import('@backstage/plugin-app-backend'));
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 
+// events: catalog and signals subscribe to it
+backend.add(import('@backstage/plugin-events-backend'));
+
 // catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(
