@@ -1,0 +1,234 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import yaml from 'yaml';
+import { ConflictError, InputError } from '@backstage/errors';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  DeliveryResult,
+  Order,
+  OrderDelivery,
+  OrderObject,
+  refOf,
+} from './OrderDelivery';
+
+/** Decides whether an existing object may be replaced by this order. */
+export type MayOverwrite = (
+  existing: OrderObject,
+  order: Pick<Order, 'name' | 'ownerRef'>,
+) => true | string;
+
+const author = { name: 'KEBAP portal', email: 'kebap-portal@localhost' };
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * GitOps delivery into a Git repository on the backend's disk: each order is
+ * a folder `orders/<env>/<name>/` with one YAML file per object, committed;
+ * Argo CD syncs the repository. The repository is created on first use, so
+ * ordering works on a fresh machine with no cluster and no Git host.
+ *
+ * Writes to one repository are serialised inside this process.
+ */
+export class GitopsDelivery implements OrderDelivery {
+  readonly mode = 'gitops' as const;
+  private readonly dir: string;
+  private readonly mayOverwrite: MayOverwrite;
+
+  constructor(options: { repoPath: string; mayOverwrite: MayOverwrite }) {
+    this.dir = path.resolve(options.repoPath);
+    this.mayOverwrite = options.mayOverwrite;
+  }
+
+  get repoPath(): string {
+    return this.dir;
+  }
+
+  static orderFolder(env: string, name: string): string {
+    for (const [field, value] of [
+      ['env', env],
+      ['name', name],
+    ]) {
+      if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
+        throw new InputError(
+          `${field}: '${value}' is not a DNS-1123 label, refusing to use it as a folder name`,
+        );
+      }
+    }
+    return `orders/${env}/${name}`;
+  }
+
+  static fileName(obj: OrderObject): string {
+    const ns = obj.metadata.namespace ? `${obj.metadata.namespace}.` : '';
+    return `${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}.yaml`;
+  }
+
+  async deliver(
+    order: Order,
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult> {
+    const folder = GitopsDelivery.orderFolder(order.env, order.name);
+    return this.locked(async () => {
+      await this.ensureRepo();
+      const existing = await this.readFolder(folder);
+      this.checkOwnership(existing, order);
+
+      const abs = path.join(this.dir, folder);
+      await fs.promises.mkdir(abs, { recursive: true });
+      const wanted = new Map(
+        order.objects.map(o => [GitopsDelivery.fileName(o), o] as const),
+      );
+      for (const [file, obj] of wanted) {
+        await fs.promises.writeFile(
+          path.join(abs, file),
+          yaml.stringify(obj, { lineWidth: 0 }),
+        );
+        await git.add({ fs, dir: this.dir, filepath: `${folder}/${file}` });
+      }
+      for (const file of existing.keys()) {
+        if (!wanted.has(file)) {
+          await fs.promises.rm(path.join(abs, file));
+          await git.remove({ fs, dir: this.dir, filepath: `${folder}/${file}` });
+        }
+      }
+      const commit = await this.commitIfChanged(
+        folder,
+        `Order ${order.env}/${order.name} for ${order.ownerRef}${
+          order.requestedBy ? ` by ${order.requestedBy}` : ''
+        }${order.taskId ? ` (task ${order.taskId})` : ''}`,
+      );
+      options.logger.info(
+        commit.changed
+          ? `Committed ${wanted.size} manifests to ${folder} (${commit.oid.slice(0, 12)})`
+          : `${folder} already holds these manifests (${commit.oid.slice(0, 12)}): nothing to commit`,
+      );
+      return {
+        mode: this.mode,
+        refs: order.objects.map(refOf),
+        commit: commit.oid,
+        folder,
+        changed: commit.changed,
+      };
+    });
+  }
+
+  async remove(
+    order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'>,
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult> {
+    const folder = GitopsDelivery.orderFolder(order.env, order.name);
+    return this.locked(async () => {
+      await this.ensureRepo();
+      const existing = await this.readFolder(folder);
+      this.checkOwnership(existing, order);
+      for (const file of existing.keys()) {
+        await fs.promises.rm(path.join(this.dir, folder, file));
+        await git.remove({ fs, dir: this.dir, filepath: `${folder}/${file}` });
+      }
+      await fs.promises.rm(path.join(this.dir, folder), {
+        recursive: true,
+        force: true,
+      });
+      const commit = await this.commitIfChanged(
+        folder,
+        `Decommission ${order.env}/${order.name}${
+          order.requestedBy ? ` by ${order.requestedBy}` : ''
+        }${order.taskId ? ` (task ${order.taskId})` : ''}`,
+      );
+      options.logger.info(
+        commit.changed
+          ? `Removed ${folder} (${commit.oid.slice(0, 12)})`
+          : `${folder} does not exist: nothing to remove`,
+      );
+      return {
+        mode: this.mode,
+        refs: [...existing.values()].map(refOf),
+        commit: commit.oid,
+        folder,
+        changed: commit.changed,
+      };
+    });
+  }
+
+  /** The objects an order folder holds at HEAD's working tree, by file name. */
+  async readFolder(folder: string): Promise<Map<string, OrderObject>> {
+    const abs = path.join(this.dir, folder);
+    const out = new Map<string, OrderObject>();
+    let files: string[];
+    try {
+      files = await fs.promises.readdir(abs);
+    } catch {
+      return out;
+    }
+    for (const file of files.filter(f => f.endsWith('.yaml')).sort()) {
+      const text = await fs.promises.readFile(path.join(abs, file), 'utf8');
+      out.set(file, yaml.parse(text) as OrderObject);
+    }
+    return out;
+  }
+
+  private checkOwnership(
+    existing: Map<string, OrderObject>,
+    order: Pick<Order, 'name' | 'ownerRef' | 'env'>,
+  ) {
+    const problems: string[] = [];
+    for (const obj of existing.values()) {
+      const verdict = this.mayOverwrite(obj, order);
+      if (verdict !== true) problems.push(`${refOf(obj)}: ${verdict}`);
+    }
+    if (problems.length > 0) {
+      throw new ConflictError(
+        `Order ${order.env}/${order.name} already exists and is not yours to change; nothing was written. ${problems.join(
+          '; ',
+        )}`,
+      );
+    }
+  }
+
+  private async ensureRepo() {
+    if (fs.existsSync(path.join(this.dir, '.git'))) return;
+    await fs.promises.mkdir(this.dir, { recursive: true });
+    await git.init({ fs, dir: this.dir, defaultBranch: 'main' });
+    await fs.promises.writeFile(
+      path.join(this.dir, 'README.md'),
+      '# KEBAP orders\n\nWritten by the KEBAP portal: one folder per order, `orders/<env>/<name>/`, synced by Argo CD.\n',
+    );
+    await git.add({ fs, dir: this.dir, filepath: 'README.md' });
+    await git.commit({
+      fs,
+      dir: this.dir,
+      message: 'Create the orders repository',
+      author,
+    });
+  }
+
+  private async commitIfChanged(
+    folder: string,
+    message: string,
+  ): Promise<{ oid: string; changed: boolean }> {
+    const rows = await git.statusMatrix({
+      fs,
+      dir: this.dir,
+      filepaths: [folder],
+    });
+    // [file, HEAD, WORKDIR, STAGE]; [1, 1, 1] is a file the commit would not change
+    const changed = rows.some(([, head, , stage]) => !(head === 1 && stage === 1));
+    if (!changed) {
+      return {
+        oid: await git.resolveRef({ fs, dir: this.dir, ref: 'HEAD' }),
+        changed: false,
+      };
+    }
+    const oid = await git.commit({ fs, dir: this.dir, message, author });
+    return { oid, changed: true };
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const previous = locks.get(this.dir) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    locks.set(
+      this.dir,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+}

@@ -1,0 +1,60 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+
+/** A Kubernetes object as the builders produce it. */
+export interface OrderObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  [key: string]: unknown;
+}
+
+/** One order: the objects of one ordered thing, delivered together. */
+export interface Order {
+  /** `dev` or `prod`: the folder in gitops delivery, a label everywhere */
+  env: string;
+  /** The order's name (a DNS-1123 label, already validated) */
+  name: string;
+  /** The entity ref of the group that owns the order */
+  ownerRef: string;
+  objects: OrderObject[];
+  /** Who ordered, for commit authorship and messages */
+  requestedBy?: string;
+  taskId?: string;
+}
+
+/** What a delivery did. */
+export interface DeliveryResult {
+  mode: 'gitops' | 'kubernetes';
+  /** `apiVersion/kind/namespace/name` of every object delivered */
+  refs: string[];
+  /** gitops: the commit that holds the order (unchanged re-runs: the existing one) */
+  commit?: string;
+  /** gitops: the folder of the order in the repository */
+  folder?: string;
+  /** false when the order was already delivered exactly like this */
+  changed: boolean;
+}
+
+/** Delivers orders: by a Git commit that Argo CD syncs, or by server-side apply. */
+export interface OrderDelivery {
+  readonly mode: 'gitops' | 'kubernetes';
+  deliver(order: Order, options: { logger: LoggerService }): Promise<DeliveryResult>;
+  /** Removes an order. Refuses (ConflictError) what belongs to someone else. */
+  remove(
+    order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'> & {
+      objects?: OrderObject[];
+    },
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult>;
+}
+
+export function refOf(obj: OrderObject): string {
+  return [obj.apiVersion, obj.kind, obj.metadata.namespace ?? '', obj.metadata.name]
+    .filter((p, i) => i !== 2 || p)
+    .join('/');
+}
