@@ -30,7 +30,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN curl -fsSLo /tmp/pulumi.tgz "https://get.pulumi.com/releases/sdk/pulumi-v${PULUMI_VERSION}-linux-x64.tar.gz" \
  && curl -fsSLo /tmp/checksums "https://get.pulumi.com/releases/sdk/pulumi-${PULUMI_VERSION}-checksums.txt" \
- && (cd /tmp && grep " pulumi-v${PULUMI_VERSION}-linux-x64.tar.gz\$" checksums | sed 's#pulumi-v#/tmp/pulumi.tgz #; s# /tmp/pulumi.tgz .*# /tmp/pulumi.tgz#' | sha256sum -c -) \
+ && (cd /tmp && grep " pulumi-v${PULUMI_VERSION}-linux-x64.tar.gz\$" checksums \
+      | sed "s# pulumi-v.*# pulumi.tgz#" | sha256sum -c -) \
  && mkdir -p /opt && tar -xzf /tmp/pulumi.tgz -C /opt \
  && /opt/pulumi/pulumi version
 
