@@ -7,6 +7,84 @@ export interface Config {
        * @default pulumi
        */
       cliPath?: string;
+      /**
+       * Base URL of Pulumi Cloud, for links to stacks in task outputs.
+       * @default https://app.pulumi.com
+       */
+      cloudUrl?: string;
+    };
+    delivery?: {
+      /**
+       * How orders reach the control-plane cluster: `gitops` commits the
+       * rendered manifests to a Git repository that Argo CD syncs;
+       * `kubernetes` applies them with server-side apply.
+       * @default gitops
+       */
+      mode?: 'gitops' | 'kubernetes';
+      gitops?: {
+        /**
+         * The orders repository on the backend's disk, created on first use.
+         * Relative paths are relative to the backend's working directory.
+         */
+        repoPath?: string;
+      };
+    };
+    argocd?: {
+      /**
+       * Argo CD's namespace on the control-plane cluster.
+       * @default argocd
+       */
+      namespace?: string;
+      /**
+       * The Argo CD project of the Applications the portal creates.
+       * @default default
+       */
+      project?: string;
+      /**
+       * Argo CD's web address, for links to applications in task outputs.
+       */
+      baseUrl?: string;
+    };
+    vcluster?: {
+      chart?: {
+        /** Helm repository of the vCluster chart. */
+        repoURL?: string;
+        /** Chart name. */
+        chart?: string;
+        /** Chart version, pinned. */
+        version?: string;
+      };
+      /**
+       * Dev-cluster sizes: ResourceQuota hard limits and LimitRange defaults
+       * of the namespace that hosts the vCluster, by size name.
+       */
+      sizes?: {
+        [size: string]: {
+          quota: { [resource: string]: string };
+          limitRange?: {
+            defaultRequest?: { [resource: string]: string };
+            default?: { [resource: string]: string };
+          };
+        };
+      };
+      /**
+       * Default lifetime of a dev cluster, in days.
+       * @default 7
+       */
+      defaultLifetimeDays?: number;
+      /**
+       * Longest lifetime a dev cluster may be ordered or extended to, in days.
+       * @default 30
+       */
+      maxLifetimeDays?: number;
+    };
+    externalSecrets?: {
+      /**
+       * The ClusterSecretStore that orders read cloud credentials from
+       * (for example one backed by Pulumi ESC).
+       * @default kebap-secrets
+       */
+      clusterSecretStore?: string;
     };
   };
 }

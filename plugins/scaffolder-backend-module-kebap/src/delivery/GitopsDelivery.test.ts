@@ -25,6 +25,7 @@ function order(name: string, owner = 'group:default/team-a', objects?: OrderObje
   return {
     env: 'dev',
     name,
+    part: 'vcluster',
     ownerRef: owner,
     objects: objects ?? [object('Namespace', `vc-${name}`, owner)],
     requestedBy: 'user:default/guest',
@@ -57,22 +58,22 @@ describe('GitopsDelivery', () => {
       mode: 'gitops',
       refs: ['v1/Namespace/vc-alpha', 'v1/ResourceQuota/vc-alpha/quota'],
       commit: expect.stringMatching(/^[0-9a-f]{40}$/),
-      folder: 'orders/dev/alpha',
+      folder: 'orders/dev/alpha/vcluster',
       changed: true,
     });
     const commits = await log();
     expect(commits.map(c => c.commit.message.trim())).toEqual([
-      'Order dev/alpha for group:default/team-a by user:default/guest (task task-1)',
+      'Order dev/alpha (vcluster) for group:default/team-a by user:default/guest (task task-1)',
       'Create the orders repository',
     ]);
     const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
     expect(files.sort()).toEqual([
       'README.md',
-      'orders/dev/alpha/namespace-vc-alpha.yaml',
-      'orders/dev/alpha/resourcequota-vc-alpha.quota.yaml',
+      'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
+      'orders/dev/alpha/vcluster/resourcequota-vc-alpha.quota.yaml',
     ]);
     const ns = yaml.parse(
-      fs.readFileSync(path.join(delivery.repoPath, 'orders/dev/alpha/namespace-vc-alpha.yaml'), 'utf8'),
+      fs.readFileSync(path.join(delivery.repoPath, 'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml'), 'utf8'),
     );
     expect(ns.metadata.name).toBe('vc-alpha');
   });
@@ -107,8 +108,23 @@ describe('GitopsDelivery', () => {
     );
     await delivery.deliver(order('alpha'), { logger });
     const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
-    expect(files).not.toContain('orders/dev/alpha/configmap-old.yaml');
-    expect(files).toContain('orders/dev/alpha/namespace-vc-alpha.yaml');
+    expect(files).not.toContain('orders/dev/alpha/vcluster/configmap-old.yaml');
+    expect(files).toContain('orders/dev/alpha/vcluster/namespace-vc-alpha.yaml');
+  });
+
+  it('keeps the other parts of an order when one part is delivered again', async () => {
+    await delivery.deliver(order('alpha'), { logger });
+    await delivery.deliver(
+      { ...order('alpha'), part: 'registration', objects: [object('Secret', 'cluster-alpha', 'group:default/team-a')] },
+      { logger },
+    );
+    await delivery.deliver(order('alpha'), { logger });
+    const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
+    expect(files.sort()).toEqual([
+      'README.md',
+      'orders/dev/alpha/registration/secret-cluster-alpha.yaml',
+      'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
+    ]);
   });
 
   it('decommissions an order with a commit that removes its folder', async () => {
@@ -141,7 +157,7 @@ describe('GitopsDelivery', () => {
     const names = ['a1', 'a2', 'a3', 'a4', 'a5'];
     await Promise.all(names.map(n => delivery.deliver(order(n), { logger })));
     const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
-    for (const n of names) expect(files).toContain(`orders/dev/${n}/namespace-vc-${n}.yaml`);
+    for (const n of names) expect(files).toContain(`orders/dev/${n}/vcluster/namespace-vc-${n}.yaml`);
     expect(await log()).toHaveLength(names.length + 1);
   });
 });

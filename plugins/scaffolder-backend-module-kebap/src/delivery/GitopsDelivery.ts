@@ -67,12 +67,16 @@ export class GitopsDelivery implements OrderDelivery {
     options: { logger: LoggerService },
   ): Promise<DeliveryResult> {
     const folder = GitopsDelivery.orderFolder(order.env, order.name);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(order.part)) {
+      throw new InputError(`part: '${order.part}' is not a DNS-1123 label`);
+    }
+    const partFolder = `${folder}/${order.part}`;
     return this.locked(async () => {
       await this.ensureRepo();
-      const existing = await this.readFolder(folder);
-      this.checkOwnership(existing, order);
+      this.checkOwnership(await this.readFolder(folder), order);
+      const existing = await this.readFolder(partFolder);
 
-      const abs = path.join(this.dir, folder);
+      const abs = path.join(this.dir, partFolder);
       await fs.promises.mkdir(abs, { recursive: true });
       const wanted = new Map(
         order.objects.map(o => [GitopsDelivery.fileName(o), o] as const),
@@ -82,30 +86,30 @@ export class GitopsDelivery implements OrderDelivery {
           path.join(abs, file),
           yaml.stringify(obj, { lineWidth: 0 }),
         );
-        await git.add({ fs, dir: this.dir, filepath: `${folder}/${file}` });
+        await git.add({ fs, dir: this.dir, filepath: `${partFolder}/${file}` });
       }
       for (const file of existing.keys()) {
         if (!wanted.has(file)) {
           await fs.promises.rm(path.join(abs, file));
-          await git.remove({ fs, dir: this.dir, filepath: `${folder}/${file}` });
+          await git.remove({ fs, dir: this.dir, filepath: `${partFolder}/${file}` });
         }
       }
       const commit = await this.commitIfChanged(
         folder,
-        `Order ${order.env}/${order.name} for ${order.ownerRef}${
+        `Order ${order.env}/${order.name} (${order.part}) for ${order.ownerRef}${
           order.requestedBy ? ` by ${order.requestedBy}` : ''
         }${order.taskId ? ` (task ${order.taskId})` : ''}`,
       );
       options.logger.info(
         commit.changed
-          ? `Committed ${wanted.size} manifests to ${folder} (${commit.oid.slice(0, 12)})`
-          : `${folder} already holds these manifests (${commit.oid.slice(0, 12)}): nothing to commit`,
+          ? `Committed ${wanted.size} manifests to ${partFolder} (${commit.oid.slice(0, 12)})`
+          : `${partFolder} already holds these manifests (${commit.oid.slice(0, 12)}): nothing to commit`,
       );
       return {
         mode: this.mode,
         refs: order.objects.map(refOf),
         commit: commit.oid,
-        folder,
+        folder: partFolder,
         changed: commit.changed,
       };
     });
@@ -121,7 +125,6 @@ export class GitopsDelivery implements OrderDelivery {
       const existing = await this.readFolder(folder);
       this.checkOwnership(existing, order);
       for (const file of existing.keys()) {
-        await fs.promises.rm(path.join(this.dir, folder, file));
         await git.remove({ fs, dir: this.dir, filepath: `${folder}/${file}` });
       }
       await fs.promises.rm(path.join(this.dir, folder), {
@@ -149,20 +152,31 @@ export class GitopsDelivery implements OrderDelivery {
     });
   }
 
-  /** The objects an order folder holds at HEAD's working tree, by file name. */
+  /** The objects a folder holds, recursively, by path relative to it. */
   async readFolder(folder: string): Promise<Map<string, OrderObject>> {
-    const abs = path.join(this.dir, folder);
     const out = new Map<string, OrderObject>();
-    let files: string[];
-    try {
-      files = await fs.promises.readdir(abs);
-    } catch {
-      return out;
-    }
-    for (const file of files.filter(f => f.endsWith('.yaml')).sort()) {
-      const text = await fs.promises.readFile(path.join(abs, file), 'utf8');
-      out.set(file, yaml.parse(text) as OrderObject);
-    }
+    const walk = async (rel: string) => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(path.join(this.dir, folder, rel), {
+          withFileTypes: true,
+        });
+      } catch {
+        return;
+      }
+      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        const child = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) await walk(child);
+        else if (e.name.endsWith('.yaml')) {
+          const text = await fs.promises.readFile(
+            path.join(this.dir, folder, child),
+            'utf8',
+          );
+          out.set(child, yaml.parse(text) as OrderObject);
+        }
+      }
+    };
+    await walk('');
     return out;
   }
 

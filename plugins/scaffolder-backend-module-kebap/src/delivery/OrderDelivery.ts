@@ -19,6 +19,12 @@ export interface Order {
   env: string;
   /** The order's name (a DNS-1123 label, already validated) */
   name: string;
+  /**
+   * The part of the order these objects are (e.g. `vcluster`,
+   * `registration`): each action delivers its own part, and a re-run replaces
+   * only that part.
+   */
+  part: string;
   /** The entity ref of the group that owns the order */
   ownerRef: string;
   objects: OrderObject[];
@@ -46,9 +52,7 @@ export interface OrderDelivery {
   deliver(order: Order, options: { logger: LoggerService }): Promise<DeliveryResult>;
   /** Removes an order. Refuses (ConflictError) what belongs to someone else. */
   remove(
-    order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'> & {
-      objects?: OrderObject[];
-    },
+    order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'>,
     options: { logger: LoggerService },
   ): Promise<DeliveryResult>;
 }
