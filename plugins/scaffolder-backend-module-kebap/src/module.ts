@@ -3,12 +3,19 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createArgoCdClusterAction } from './actions/argocd/cluster';
+import { createExternalSecretAction } from './actions/externalSecret/externalSecret';
 import { createPulumiNewAction } from './actions/pulumi/new';
 import { createPulumiUpAction } from './actions/pulumi/up';
+import { createPulumiStackAction } from './actions/pulumiStack/stack';
+import { createVClusterCreateAction } from './actions/vcluster/create';
+import { createOrderDelivery } from './delivery/createOrderDelivery';
+import { readKebapSettings } from './KebapSettings';
 import { PulumiCli } from './pulumi/PulumiCli';
 
 /**
- * The KEBAP portal's scaffolder actions.
+ * The KEBAP portal's scaffolder actions: `pulumi:new` and `pulumi:up`
+ * (compatible with Pulumi's module) and the `kebap:*` ordering actions.
  */
 export const scaffolderModuleKebap = createBackendModule({
   pluginId: 'scaffolder',
@@ -18,12 +25,27 @@ export const scaffolderModuleKebap = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
+        logger: coreServices.logger,
       },
-      async init({ scaffolder, config }) {
+      async init({ scaffolder, config, logger }) {
         const cli = PulumiCli.fromConfig(config);
+        const settings = readKebapSettings(config);
+        const delivery = createOrderDelivery({ config, settings, logger });
+        logger.info(
+          `KEBAP orders are delivered by ${delivery.mode}${
+            settings.delivery.mode === 'gitops'
+              ? ` into ${settings.delivery.gitopsRepoPath}`
+              : ''
+          }`,
+        );
+        const deps = { delivery, settings };
         scaffolder.addActions(
           createPulumiNewAction({ cli }),
           createPulumiUpAction({ cli }),
+          createPulumiStackAction(deps),
+          createVClusterCreateAction(deps),
+          createArgoCdClusterAction(deps),
+          createExternalSecretAction(deps),
         );
       },
     });

@@ -1,0 +1,64 @@
+/**
+ * Pure, typed manifest builders and validation rules of the KEBAP portal.
+ *
+ * @packageDocumentation
+ */
+export type { Issue } from './validation/Issue';
+export {
+  RESERVED_NAMES,
+  STACK_NAME_MAX_LENGTH,
+  VCLUSTER_NAME_MAX_LENGTH,
+  validateOrderName,
+} from './validation/validateOrderName';
+export {
+  validateFreeText,
+  validateGitUrl,
+  validateLabelValue,
+  validateNamespace,
+  validateRepoDir,
+  validateSecretName,
+  validateStackIdentifier,
+} from './validation/validators';
+export {
+  KEBAP_ANNOTATIONS,
+  KEBAP_LABELS,
+  KEBAP_MANAGER,
+  isOwnedBy,
+  orderMetadata,
+} from './ownership/orderMetadata';
+export type { OrderMetadata } from './ownership/orderMetadata';
+export {
+  buildProgram,
+  buildStack,
+  buildStackServiceAccount,
+  validatePulumiYamlProgram,
+  validateStackInput,
+} from './builders/buildStack';
+export type {
+  PulumiProgram,
+  PulumiStack,
+  PulumiYamlProgram,
+  SecretKeyRef,
+  StackInput,
+  StackSource,
+} from './builders/buildStack';
+export {
+  buildVClusterOrder,
+  buildVClusterValues,
+  defaultKubernetesImageTags,
+  vclusterNamespace,
+  vclusterServer,
+} from './builders/buildVClusterOrder';
+export type {
+  VClusterOrderInput,
+  VClusterSettings,
+  VClusterSizeSettings,
+} from './builders/buildVClusterOrder';
+export {
+  VCLUSTER_READER_SERVICE_ACCOUNT,
+  buildVClusterRegistration,
+} from './builders/buildVClusterRegistration';
+export {
+  buildExternalSecret,
+  buildPulumiEscClusterSecretStore,
+} from './builders/buildExternalSecret';

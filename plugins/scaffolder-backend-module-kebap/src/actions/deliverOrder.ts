@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import yaml from 'yaml';
+import { ActionContext } from '@backstage/plugin-scaffolder-node';
+import { JsonObject } from '@backstage/types';
+import { Order, OrderDelivery, refOf } from '../delivery/OrderDelivery';
+
+/** Renders objects as one multi-document YAML text. */
+export function renderObjects(objects: Order['objects']): string {
+  return objects
+    .map(o => yaml.stringify(o, { lineWidth: 0 }))
+    .join('---\n');
+}
+
+/**
+ * The shared last half of every ordering action: output the manifests, then
+ * (unless dry run) deliver them once per task, even when the task is retried
+ * or recovered (`ctx.checkpoint`), and output what was delivered.
+ */
+export async function deliverOrder(
+  ctx: ActionContext<any, any>,
+  delivery: OrderDelivery,
+  order: Order,
+): Promise<void> {
+  const manifests = renderObjects(order.objects);
+  const refs = order.objects.map(refOf);
+  ctx.output('manifests', manifests);
+  ctx.output('refs', refs);
+  ctx.output('deliveryMode', delivery.mode);
+  if (ctx.isDryRun) {
+    ctx.logger.info(
+      `Dry run: rendered ${refs.length} objects for ${order.env}/${order.name} (${order.part}); nothing written`,
+    );
+    return;
+  }
+  ctx.logger.info(
+    `Delivering ${order.env}/${order.name} (${order.part}) by ${delivery.mode}: ${refs.join(', ')}`,
+  );
+  const digest = createHash('sha256').update(manifests).digest('hex').slice(0, 16);
+  const result = (await ctx.checkpoint({
+    key: `kebap.deliver.${order.env}.${order.name}.${order.part}.${digest}`,
+    fn: async () =>
+      (await delivery.deliver(order, { logger: ctx.logger })) as unknown as JsonObject,
+  })) as { commit?: string; folder?: string; changed: boolean };
+  if (result.commit) ctx.output('commit', result.commit);
+  if (result.folder) ctx.output('folder', result.folder);
+}

@@ -1,0 +1,140 @@
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  buildExternalSecret,
+  orderMetadata,
+  validateNamespace,
+  validateOrderName,
+  validateSecretName,
+} from '@internal/plugin-kebap-common';
+import { KebapSettings } from '../../KebapSettings';
+import { OrderDelivery } from '../../delivery/OrderDelivery';
+import { deliverOrder } from '../deliverOrder';
+import {
+  Issue,
+  orderProvenance,
+  parseOwner,
+  throwIfIssues,
+} from '../orderInputs';
+import { examples } from './externalSecret.examples';
+
+/**
+ * `kebap:external-secret`: an ExternalSecret that makes External Secrets
+ * Operator keep a Secret filled from the configured ClusterSecretStore
+ * (Pulumi ESC or another store). The task only names keys: values never pass
+ * through the portal.
+ */
+export function createExternalSecretAction(options: {
+  delivery: OrderDelivery;
+  settings: KebapSettings;
+}) {
+  const { delivery, settings } = options;
+  return createTemplateAction({
+    id: 'kebap:external-secret',
+    description:
+      'Orders a Secret kept by External Secrets Operator from the secret store (values never pass through the portal).',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        order: z => z.string().describe('The order this secret belongs to (its name)'),
+        env: z => z.enum(['dev', 'prod']).optional().describe('Environment of the order (default prod)'),
+        owner: z => z.string().describe('The owning group'),
+        name: z => z.string().describe('Name of the ExternalSecret and of the Secret it produces'),
+        namespace: z => z.string().describe('Namespace of the Secret'),
+        storeName: z =>
+          z.string().optional().describe(`ClusterSecretStore to read from (default ${settings.externalSecrets.clusterSecretStore})`),
+        storeKind: z => z.enum(['ClusterSecretStore', 'SecretStore']).optional(),
+        data: z =>
+          z
+            .array(
+              z.object({
+                secretKey: z.string(),
+                remoteKey: z.string(),
+                property: z.string().optional(),
+              }),
+            )
+            .optional()
+            .describe('Keys of the Secret and where their values live in the store'),
+        dataFrom: z =>
+          z.array(z.string()).optional().describe('Store keys whose every property becomes a key of the Secret'),
+        refreshInterval: z => z.string().optional().describe('How often ESO re-reads the store (default 1h)'),
+      },
+      output: {
+        manifests: z => z.string(),
+        refs: z => z.array(z.string()),
+        deliveryMode: z => z.string(),
+        commit: z => z.string().optional(),
+        folder: z => z.string().optional(),
+        secretName: z => z.string().describe('The Secret that ESO keeps'),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      const env = input.env ?? 'prod';
+      const owner = parseOwner(input.owner);
+      const issues: Issue[] = [
+        ...owner.issues,
+        ...validateOrderName(input.order, { field: 'order', maxLength: 63 }),
+        ...validateSecretName(input.name, { field: 'name' }),
+        ...validateNamespace(input.namespace, { field: 'namespace' }),
+      ];
+      if (!input.data?.length && !input.dataFrom?.length) {
+        issues.push({ field: 'data', rule: 'required', message: 'give data or dataFrom' });
+      }
+      (input.data ?? []).forEach((d, i) => {
+        if (!/^[-._a-zA-Z0-9]+$/.test(d.secretKey)) {
+          issues.push({
+            field: `data[${i}].secretKey`,
+            rule: 'secret-key',
+            message: `'${d.secretKey}' is not a valid Secret key`,
+          });
+        }
+      });
+      if (input.refreshInterval && !/^([0-9]+(s|m|h))+$/.test(input.refreshInterval)) {
+        issues.push({
+          field: 'refreshInterval',
+          rule: 'duration',
+          message: `'${input.refreshInterval}' is not a duration like 1h or 15m`,
+        });
+      }
+      throwIfIssues(issues);
+
+      const provenance = orderProvenance(ctx);
+      const metadata = orderMetadata({
+        orderName: input.order,
+        owner: owner.ref!,
+        template: provenance.templateRef,
+        taskId: provenance.taskId,
+        entityRef: `resource:default/${env}-${input.order}`,
+        env,
+        kind: 'external-secret',
+      });
+      const externalSecret = buildExternalSecret({
+        name: input.name,
+        namespace: input.namespace,
+        storeRef: {
+          name: input.storeName ?? settings.externalSecrets.clusterSecretStore,
+          kind: input.storeKind ?? 'ClusterSecretStore',
+        },
+        target: { name: input.name },
+        data: input.data?.map(d => ({
+          secretKey: d.secretKey,
+          remoteRef: { key: d.remoteKey, property: d.property },
+        })),
+        dataFrom: input.dataFrom?.map(key => ({ extract: { key } })),
+        refreshInterval: input.refreshInterval,
+        metadata,
+      });
+      ctx.output('secretName', input.name);
+      await deliverOrder(ctx, delivery, {
+        env,
+        name: input.order,
+        part: `secret-${input.name}`.slice(0, 63).replace(/-+$/, ''),
+        ownerRef: owner.ref!,
+        objects: [externalSecret as any],
+        requestedBy: provenance.requestedBy,
+        taskId: provenance.taskId,
+      });
+    },
+  });
+}

@@ -1,0 +1,29 @@
+import { Config } from '@backstage/config';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { isOwnedBy } from '@internal/plugin-kebap-common';
+import { KebapSettings } from '../KebapSettings';
+import { GitopsDelivery, MayOverwrite } from './GitopsDelivery';
+import { OrderDelivery } from './OrderDelivery';
+
+/** The ownership rule shared by both delivery modes. */
+export const mayOverwriteOrder: MayOverwrite = (existing, order) =>
+  isOwnedBy(existing.metadata, {
+    orderName: order.name,
+    ownerRef: order.ownerRef,
+  });
+
+/** The delivery that `kebap.delivery.mode` selects. */
+export function createOrderDelivery(options: {
+  config: Config;
+  settings: KebapSettings;
+  logger: LoggerService;
+}): OrderDelivery {
+  const { settings } = options;
+  if (settings.delivery.mode === 'gitops') {
+    return new GitopsDelivery({
+      repoPath: settings.delivery.gitopsRepoPath,
+      mayOverwrite: mayOverwriteOrder,
+    });
+  }
+  throw new Error('kebap.delivery.mode kubernetes: not wired yet');
+}
