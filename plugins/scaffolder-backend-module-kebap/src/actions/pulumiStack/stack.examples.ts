@@ -17,8 +17,6 @@ export const examples: TemplateExample[] = [
             kind: 'database',
             stack: 'acme/databases/payments-db',
             program: {
-              name: 'payments-db',
-              runtime: 'yaml',
               resources: {
                 db: {
                   type: 'digitalocean:DatabaseCluster',

@@ -4,6 +4,7 @@ import {
   buildStack,
   buildStackServiceAccount,
   orderMetadata,
+  validatePulumiYamlProgram,
   validateStackInput,
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
@@ -106,6 +107,9 @@ export function createPulumiStackAction(options: {
         resyncFrequencySeconds: input.resyncFrequencySeconds,
       };
       const issues = [...owner.issues, ...validateStackInput(stackInput as any)];
+      if (input.program !== undefined) {
+        issues.push(...validatePulumiYamlProgram(input.program, { field: 'program' }));
+      }
       if (input.program && input.programRef) {
         issues.push({
           field: 'programRef',

@@ -1,0 +1,1 @@
+export { CrdValidator, describeWithSchemas } from './CrdValidator';
