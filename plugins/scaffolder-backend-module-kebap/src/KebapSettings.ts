@@ -120,7 +120,8 @@ export function readKebapSettings(config: Config): KebapSettings {
         repoURL:
           config.getOptionalString('kebap.vcluster.chart.repoURL') ??
           'https://charts.loft.sh',
-        chart: config.getOptionalString('kebap.vcluster.chart.chart') ?? 'vcluster',
+        chart:
+          config.getOptionalString('kebap.vcluster.chart.chart') ?? 'vcluster',
         version:
           config.getOptionalString('kebap.vcluster.chart.version') ?? '0.30.0',
       },

@@ -7,8 +7,14 @@ export function buildExternalSecret(input: {
   name: string;
   namespace: string;
   storeRef: { name: string; kind: 'ClusterSecretStore' | 'SecretStore' };
-  target: { name: string; creationPolicy?: 'Owner' | 'Orphan' | 'Merge' | 'None' };
-  data?: Array<{ secretKey: string; remoteRef: { key: string; property?: string } }>;
+  target: {
+    name: string;
+    creationPolicy?: 'Owner' | 'Orphan' | 'Merge' | 'None';
+  };
+  data?: Array<{
+    secretKey: string;
+    remoteRef: { key: string; property?: string };
+  }>;
   dataFrom?: Array<{ extract: { key: string } }>;
   refreshInterval?: string;
   metadata: OrderMetadata;
@@ -16,15 +22,24 @@ export function buildExternalSecret(input: {
   const spec: Record<string, unknown> = {
     refreshInterval: input.refreshInterval ?? '1h',
     secretStoreRef: { name: input.storeRef.name, kind: input.storeRef.kind },
-    target: { name: input.target.name, creationPolicy: input.target.creationPolicy ?? 'Owner' },
+    target: {
+      name: input.target.name,
+      creationPolicy: input.target.creationPolicy ?? 'Owner',
+    },
   };
   if (input.data?.length) {
     spec.data = input.data.map(d => ({
       secretKey: d.secretKey,
-      remoteRef: d.remoteRef.property === undefined ? { key: d.remoteRef.key } : { key: d.remoteRef.key, property: d.remoteRef.property },
+      remoteRef:
+        d.remoteRef.property === undefined
+          ? { key: d.remoteRef.key }
+          : { key: d.remoteRef.key, property: d.remoteRef.property },
     }));
   }
-  if (input.dataFrom?.length) spec.dataFrom = input.dataFrom.map(d => ({ extract: { key: d.extract.key } }));
+  if (input.dataFrom?.length)
+    spec.dataFrom = input.dataFrom.map(d => ({
+      extract: { key: d.extract.key },
+    }));
   return {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
@@ -56,7 +71,9 @@ export function buildPulumiEscClusterSecretStore(input: {
           organization: input.organization,
           project: input.project,
           environment: input.environment,
-          auth: { accessToken: { secretRef: { ...input.accessTokenSecretRef } } },
+          auth: {
+            accessToken: { secretRef: { ...input.accessTokenSecretRef } },
+          },
         },
       },
     },

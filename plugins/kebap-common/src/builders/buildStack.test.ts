@@ -1,7 +1,18 @@
 import { orderMetadata } from '../ownership/orderMetadata';
-import { buildStack, buildStackServiceAccount, validatePulumiYamlProgram, validateStackInput } from './buildStack';
+import {
+  buildStack,
+  buildStackServiceAccount,
+  validatePulumiYamlProgram,
+  validateStackInput,
+} from './buildStack';
 
-const metadata = orderMetadata({ orderName: 'db', owner: 'group:default/a', entityRef: 'resource:default/prod-db', env: 'prod', kind: 'database' });
+const metadata = orderMetadata({
+  orderName: 'db',
+  owner: 'group:default/a',
+  entityRef: 'resource:default/prod-db',
+  env: 'prod',
+  kind: 'database',
+});
 
 describe('buildStack', () => {
   it('builds a Stack from Git with secrets only by reference, destroyOnFinalize on by default', () => {
@@ -10,35 +21,69 @@ describe('buildStack', () => {
         name: 'db',
         namespace: 'team-a',
         stack: 'acme/db/prod',
-        source: { projectRepo: 'https://github.com/acme/p', branch: 'main', repoDir: 'db', gitAuth: { secretName: 'git' } },
+        source: {
+          projectRepo: 'https://github.com/acme/p',
+          branch: 'main',
+          repoDir: 'db',
+          gitAuth: { secretName: 'git' },
+        },
         envSecrets: { TOKEN: { secretName: 'creds', key: 'token' } },
         metadata,
       }),
     ).toEqual({
       apiVersion: 'pulumi.com/v1',
       kind: 'Stack',
-      metadata: { name: 'db', namespace: 'team-a', labels: metadata.labels, annotations: metadata.annotations },
+      metadata: {
+        name: 'db',
+        namespace: 'team-a',
+        labels: metadata.labels,
+        annotations: metadata.annotations,
+      },
       spec: {
         stack: 'acme/db/prod',
         destroyOnFinalize: true,
         projectRepo: 'https://github.com/acme/p',
         branch: 'main',
         repoDir: 'db',
-        gitAuth: { accessToken: { type: 'Secret', secret: { name: 'git', key: 'accessToken' } } },
-        envRefs: { TOKEN: { type: 'Secret', secret: { name: 'creds', key: 'token' } } },
+        gitAuth: {
+          accessToken: {
+            type: 'Secret',
+            secret: { name: 'git', key: 'accessToken' },
+          },
+        },
+        envRefs: {
+          TOKEN: { type: 'Secret', secret: { name: 'creds', key: 'token' } },
+        },
       },
     });
   });
 
   it('keeps destroyOnFinalize false when asked and uses programRef', () => {
-    const stack = buildStack({ name: 'db', namespace: 'a', stack: 'o/p/s', source: { programRef: 'db-program' }, destroyOnFinalize: false, metadata });
-    expect(stack.spec).toEqual({ stack: 'o/p/s', destroyOnFinalize: false, programRef: { name: 'db-program' } });
+    const stack = buildStack({
+      name: 'db',
+      namespace: 'a',
+      stack: 'o/p/s',
+      source: { programRef: 'db-program' },
+      destroyOnFinalize: false,
+      metadata,
+    });
+    expect(stack.spec).toEqual({
+      stack: 'o/p/s',
+      destroyOnFinalize: false,
+      programRef: { name: 'db-program' },
+    });
   });
 });
 
 describe('validateStackInput', () => {
-  const base = { name: 'db', namespace: 'team-a', stack: 'o/p/s', source: { projectRepo: 'https://github.com/a/b', branch: 'main' } };
-  const rules = (input: any) => validateStackInput(input).map(i => `${i.field}:${i.rule}`);
+  const base = {
+    name: 'db',
+    namespace: 'team-a',
+    stack: 'o/p/s',
+    source: { projectRepo: 'https://github.com/a/b', branch: 'main' },
+  };
+  const rules = (input: any) =>
+    validateStackInput(input).map(i => `${i.field}:${i.rule}`);
 
   it('accepts a valid order', () => {
     expect(rules(base)).toEqual([]);
@@ -47,29 +92,77 @@ describe('validateStackInput', () => {
     [{ name: 'x'.repeat(43) }, ['name:max-length']],
     [{ namespace: 'kube-system' }, ['namespace:reserved']],
     [{ stack: 'nope' }, ['stack:stack-identifier']],
-    [{ source: { projectRepo: 'https://github.com/a/b', branch: 'main', commit: 'abcdef1' } }, ['commit:exclusive']],
-    [{ source: { projectRepo: 'https://github.com/a/b' } }, ['branch:required']],
-    [{ source: { projectRepo: 'https://github.com/a/b', commit: 'HEAD' } }, ['commit:sha']],
-    [{ source: { projectRepo: 'https://github.com/a/b', branch: 'main', repoDir: '../x' } }, ['repoDir:relative-path']],
+    [
+      {
+        source: {
+          projectRepo: 'https://github.com/a/b',
+          branch: 'main',
+          commit: 'abcdef1',
+        },
+      },
+      ['commit:exclusive'],
+    ],
+    [
+      { source: { projectRepo: 'https://github.com/a/b' } },
+      ['branch:required'],
+    ],
+    [
+      { source: { projectRepo: 'https://github.com/a/b', commit: 'HEAD' } },
+      ['commit:sha'],
+    ],
+    [
+      {
+        source: {
+          projectRepo: 'https://github.com/a/b',
+          branch: 'main',
+          repoDir: '../x',
+        },
+      },
+      ['repoDir:relative-path'],
+    ],
     [{ resyncFrequencySeconds: 30 }, ['resyncFrequencySeconds:range']],
-    [{ envSecrets: { 'BAD-NAME': { secretName: 's', key: 'k' } } }, ['envSecrets.BAD-NAME:env-name']],
-    [{ envSecrets: { TOKEN: 'literal-secret-value' } }, ['envSecrets.TOKEN:secret-ref']],
+    [
+      { envSecrets: { 'BAD-NAME': { secretName: 's', key: 'k' } } },
+      ['envSecrets.BAD-NAME:env-name'],
+    ],
+    [
+      { envSecrets: { TOKEN: 'literal-secret-value' } },
+      ['envSecrets.TOKEN:secret-ref'],
+    ],
     [{ config: { 'bad key': 'v' } }, ['config.bad key:config-key']],
   ])('refuses %j', (change, expected) => {
     expect(rules({ ...base, ...change })).toEqual(expected);
   });
 
   it('checks a Pulumi YAML program top level', () => {
-    expect(validatePulumiYamlProgram({ resources: {}, outputs: {} }, { field: 'program' })).toEqual([]);
-    expect(validatePulumiYamlProgram({ runtime: 'yaml' }, { field: 'program' })[0].field).toBe('program.runtime');
+    expect(
+      validatePulumiYamlProgram(
+        { resources: {}, outputs: {} },
+        { field: 'program' },
+      ),
+    ).toEqual([]);
+    expect(
+      validatePulumiYamlProgram({ runtime: 'yaml' }, { field: 'program' })[0]
+        .field,
+    ).toBe('program.runtime');
   });
 });
 
 describe('buildStackServiceAccount', () => {
   it('binds the ServiceAccount to system:auth-delegator', () => {
-    const [sa, crb] = buildStackServiceAccount({ name: 'pulumi', namespace: 'team-a', metadata });
+    const [sa, crb] = buildStackServiceAccount({
+      name: 'pulumi',
+      namespace: 'team-a',
+      metadata,
+    });
     expect(sa.metadata).toMatchObject({ name: 'pulumi', namespace: 'team-a' });
-    expect(crb.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' });
-    expect(crb.subjects).toEqual([{ kind: 'ServiceAccount', name: 'pulumi', namespace: 'team-a' }]);
+    expect(crb.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'ClusterRole',
+      name: 'system:auth-delegator',
+    });
+    expect(crb.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'pulumi', namespace: 'team-a' },
+    ]);
   });
 });

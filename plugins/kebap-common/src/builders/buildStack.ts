@@ -59,10 +59,15 @@ export interface PulumiStack {
     branch?: string;
     commit?: string;
     repoDir?: string;
-    gitAuth?: { accessToken: { type: 'Secret'; secret: { name: string; key: string } } };
+    gitAuth?: {
+      accessToken: { type: 'Secret'; secret: { name: string; key: string } };
+    };
     programRef?: { name: string };
     config?: Record<string, string>;
-    envRefs?: Record<string, { type: 'Secret'; secret: { name: string; key: string } }>;
+    envRefs?: Record<
+      string,
+      { type: 'Secret'; secret: { name: string; key: string } }
+    >;
     serviceAccountName?: string;
     destroyOnFinalize: boolean;
     refresh?: boolean;
@@ -87,78 +92,155 @@ export interface PulumiYamlProgram {
   packages?: Record<string, unknown>;
 }
 
-const programKeys = ['configuration', 'variables', 'resources', 'outputs', 'packages'];
+const programKeys = [
+  'configuration',
+  'variables',
+  'resources',
+  'outputs',
+  'packages',
+];
 const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const configKey = /^[A-Za-z0-9_.:-]+$/;
 
 /** Every rule a Stack order must satisfy, as issues naming field and rule. */
 export function validateStackInput(input: StackInput): Issue[] {
   const issues: Issue[] = [
-    ...validateOrderName(input.name, { field: 'name', maxLength: STACK_NAME_MAX_LENGTH }),
+    ...validateOrderName(input.name, {
+      field: 'name',
+      maxLength: STACK_NAME_MAX_LENGTH,
+    }),
     ...validateNamespace(input.namespace, { field: 'namespace' }),
     ...validateStackIdentifier(input.stack, { field: 'stack' }),
   ];
   const source = input.source as Record<string, any>;
   if ('programRef' in source && source.programRef !== undefined) {
-    issues.push(...validateSecretName(source.programRef, { field: 'programRef' }));
+    issues.push(
+      ...validateSecretName(source.programRef, { field: 'programRef' }),
+    );
   } else {
-    issues.push(...validateGitUrl(source.projectRepo, { field: 'projectRepo' }));
+    issues.push(
+      ...validateGitUrl(source.projectRepo, { field: 'projectRepo' }),
+    );
     if (source.branch && source.commit) {
-      issues.push({ field: 'commit', rule: 'exclusive', message: 'give either branch or commit, not both' });
+      issues.push({
+        field: 'commit',
+        rule: 'exclusive',
+        message: 'give either branch or commit, not both',
+      });
     }
     if (!source.branch && !source.commit) {
-      issues.push({ field: 'branch', rule: 'required', message: 'give a branch or a commit of projectRepo' });
+      issues.push({
+        field: 'branch',
+        rule: 'required',
+        message: 'give a branch or a commit of projectRepo',
+      });
     }
     if (source.commit && !/^[0-9a-f]{7,40}$/.test(source.commit)) {
-      issues.push({ field: 'commit', rule: 'sha', message: `'${String(source.commit).slice(0, 50)}' is not a commit SHA` });
+      issues.push({
+        field: 'commit',
+        rule: 'sha',
+        message: `'${String(source.commit).slice(0, 50)}' is not a commit SHA`,
+      });
     }
     if (source.branch && !/^[A-Za-z0-9._/-]{1,200}$/.test(source.branch)) {
-      issues.push({ field: 'branch', rule: 'ref-name', message: `'${String(source.branch).slice(0, 50)}' is not a branch name` });
+      issues.push({
+        field: 'branch',
+        rule: 'ref-name',
+        message: `'${String(source.branch).slice(0, 50)}' is not a branch name`,
+      });
     } else if (source.branch && source.branch.split('/').includes('..')) {
-      issues.push({ field: 'branch', rule: 'ref-name', message: "may not contain '..'" });
+      issues.push({
+        field: 'branch',
+        rule: 'ref-name',
+        message: "may not contain '..'",
+      });
     }
     if (source.repoDir !== undefined) {
       issues.push(...validateRepoDir(source.repoDir, { field: 'repoDir' }));
     }
     if (source.gitAuth) {
-      issues.push(...validateSecretName(source.gitAuth.secretName, { field: 'gitAuthSecret' }));
+      issues.push(
+        ...validateSecretName(source.gitAuth.secretName, {
+          field: 'gitAuthSecret',
+        }),
+      );
     }
   }
   for (const key of Object.keys(input.config ?? {})) {
     if (!configKey.test(key)) {
-      issues.push({ field: `config.${key}`, rule: 'config-key', message: 'is not a Pulumi config key' });
+      issues.push({
+        field: `config.${key}`,
+        rule: 'config-key',
+        message: 'is not a Pulumi config key',
+      });
     }
   }
   for (const [name, ref] of Object.entries(input.envSecrets ?? {})) {
     if (!envName.test(name)) {
-      issues.push({ field: `envSecrets.${name}`, rule: 'env-name', message: 'is not an environment variable name' });
+      issues.push({
+        field: `envSecrets.${name}`,
+        rule: 'env-name',
+        message: 'is not an environment variable name',
+      });
     }
     if (!ref || typeof ref !== 'object') {
-      issues.push({ field: `envSecrets.${name}`, rule: 'secret-ref', message: 'must name a Secret and a key, never a value' });
+      issues.push({
+        field: `envSecrets.${name}`,
+        rule: 'secret-ref',
+        message: 'must name a Secret and a key, never a value',
+      });
       continue;
     }
-    issues.push(...validateSecretName(ref.secretName, { field: `envSecrets.${name}.secretName` }));
-    if (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(ref.key)) {
-      issues.push({ field: `envSecrets.${name}.key`, rule: 'secret-key', message: 'is not a Secret key' });
+    issues.push(
+      ...validateSecretName(ref.secretName, {
+        field: `envSecrets.${name}.secretName`,
+      }),
+    );
+    if (
+      typeof ref.key !== 'string' ||
+      !/^[-._a-zA-Z0-9]{1,253}$/.test(ref.key)
+    ) {
+      issues.push({
+        field: `envSecrets.${name}.key`,
+        rule: 'secret-key',
+        message: 'is not a Secret key',
+      });
     }
   }
   if (input.serviceAccountName !== undefined) {
-    issues.push(...validateSecretName(input.serviceAccountName, { field: 'serviceAccountName' }));
+    issues.push(
+      ...validateSecretName(input.serviceAccountName, {
+        field: 'serviceAccountName',
+      }),
+    );
   }
   if (input.resyncFrequencySeconds !== undefined) {
     const r = input.resyncFrequencySeconds;
     if (!Number.isInteger(r) || r < 60 || r > 7 * 24 * 3600) {
-      issues.push({ field: 'resyncFrequencySeconds', rule: 'range', message: 'must be a whole number of seconds from 60 to 604800' });
+      issues.push({
+        field: 'resyncFrequencySeconds',
+        rule: 'range',
+        message: 'must be a whole number of seconds from 60 to 604800',
+      });
     }
   }
   return issues;
 }
 
 /** Checks a Pulumi YAML program's top level against what a Program may hold. */
-export function validatePulumiYamlProgram(program: unknown, options: { field: string }): Issue[] {
+export function validatePulumiYamlProgram(
+  program: unknown,
+  options: { field: string },
+): Issue[] {
   const { field } = options;
   if (!program || typeof program !== 'object' || Array.isArray(program)) {
-    return [{ field, rule: 'type', message: 'must be a Pulumi YAML program (an object)' }];
+    return [
+      {
+        field,
+        rule: 'type',
+        message: 'must be a Pulumi YAML program (an object)',
+      },
+    ];
   }
   return Object.keys(program)
     .filter(k => !programKeys.includes(k))
@@ -170,9 +252,14 @@ export function validatePulumiYamlProgram(program: unknown, options: { field: st
 }
 
 /** A Stack object from validated input (see {@link validateStackInput}). */
-export function buildStack(input: StackInput & { metadata: OrderMetadata }): PulumiStack {
+export function buildStack(
+  input: StackInput & { metadata: OrderMetadata },
+): PulumiStack {
   const source = input.source as Record<string, any>;
-  const spec: PulumiStack['spec'] = { stack: input.stack, destroyOnFinalize: input.destroyOnFinalize ?? true };
+  const spec: PulumiStack['spec'] = {
+    stack: input.stack,
+    destroyOnFinalize: input.destroyOnFinalize ?? true,
+  };
   if (source.programRef) {
     spec.programRef = { name: source.programRef };
   } else {
@@ -182,22 +269,31 @@ export function buildStack(input: StackInput & { metadata: OrderMetadata }): Pul
     if (source.repoDir) spec.repoDir = source.repoDir;
     if (source.gitAuth) {
       spec.gitAuth = {
-        accessToken: { type: 'Secret', secret: { name: source.gitAuth.secretName, key: 'accessToken' } },
+        accessToken: {
+          type: 'Secret',
+          secret: { name: source.gitAuth.secretName, key: 'accessToken' },
+        },
       };
     }
   }
-  if (input.config && Object.keys(input.config).length) spec.config = { ...input.config };
+  if (input.config && Object.keys(input.config).length)
+    spec.config = { ...input.config };
   if (input.envSecrets && Object.keys(input.envSecrets).length) {
     spec.envRefs = Object.fromEntries(
       Object.entries(input.envSecrets).map(([k, ref]) => [
         k,
-        { type: 'Secret' as const, secret: { name: ref.secretName, key: ref.key } },
+        {
+          type: 'Secret' as const,
+          secret: { name: ref.secretName, key: ref.key },
+        },
       ]),
     );
   }
-  if (input.serviceAccountName) spec.serviceAccountName = input.serviceAccountName;
+  if (input.serviceAccountName)
+    spec.serviceAccountName = input.serviceAccountName;
   if (input.refresh !== undefined) spec.refresh = input.refresh;
-  if (input.resyncFrequencySeconds !== undefined) spec.resyncFrequencySeconds = input.resyncFrequencySeconds;
+  if (input.resyncFrequencySeconds !== undefined)
+    spec.resyncFrequencySeconds = input.resyncFrequencySeconds;
   return {
     apiVersion: 'pulumi.com/v1',
     kind: 'Stack',
@@ -245,7 +341,10 @@ export function buildStackServiceAccount(input: {
   namespace: string;
   metadata: OrderMetadata;
 }): [IServiceAccount, IClusterRoleBinding] {
-  const meta = { labels: { ...input.metadata.labels }, annotations: { ...input.metadata.annotations } };
+  const meta = {
+    labels: { ...input.metadata.labels },
+    annotations: { ...input.metadata.annotations },
+  };
   return [
     {
       apiVersion: 'v1',
@@ -255,9 +354,22 @@ export function buildStackServiceAccount(input: {
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
-      metadata: { name: `${input.namespace}.${input.name}.auth-delegator`, ...meta },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:auth-delegator' },
-      subjects: [{ kind: 'ServiceAccount', name: input.name, namespace: input.namespace }],
+      metadata: {
+        name: `${input.namespace}.${input.name}.auth-delegator`,
+        ...meta,
+      },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:auth-delegator',
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: input.name,
+          namespace: input.namespace,
+        },
+      ],
     },
   ];
 }

@@ -66,7 +66,9 @@ export function buildVClusterValues(
   };
   if (input.kubernetesVersion) {
     const tags = settings.kubernetesImageTags ?? defaultKubernetesImageTags;
-    k8s.image = { tag: tags[input.kubernetesVersion] ?? `v${input.kubernetesVersion}` };
+    k8s.image = {
+      tag: tags[input.kubernetesVersion] ?? `v${input.kubernetesVersion}`,
+    };
   }
   return {
     controlPlane: {
@@ -108,20 +110,32 @@ export function buildVClusterOrder(
   }
   const ns = vclusterNamespace(input.name);
   const annotations: Record<string, string> = { ...input.metadata.annotations };
-  if (input.expiresAt) annotations[KEBAP_ANNOTATIONS.expiresAt] = input.expiresAt;
+  if (input.expiresAt)
+    annotations[KEBAP_ANNOTATIONS.expiresAt] = input.expiresAt;
   if (input.purpose) annotations[KEBAP_ANNOTATIONS.purpose] = input.purpose;
-  const meta = () => ({ labels: { ...input.metadata.labels }, annotations: { ...annotations } });
+  const meta = () => ({
+    labels: { ...input.metadata.labels },
+    annotations: { ...annotations },
+  });
   const values = buildVClusterValues(input, settings);
   const limits = [] as NonNullable<ILimitRange['spec']>['limits'];
   if (size.limitRange) {
     limits.push({
       type: 'Container',
-      ...(size.limitRange.defaultRequest ? { defaultRequest: { ...size.limitRange.defaultRequest } } : {}),
-      ...(size.limitRange.default ? { default: { ...size.limitRange.default } } : {}),
+      ...(size.limitRange.defaultRequest
+        ? { defaultRequest: { ...size.limitRange.defaultRequest } }
+        : {}),
+      ...(size.limitRange.default
+        ? { default: { ...size.limitRange.default } }
+        : {}),
     });
   }
   return {
-    namespace: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...meta() } },
+    namespace: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, ...meta() },
+    },
     resourceQuota: {
       apiVersion: 'v1',
       kind: 'ResourceQuota',
@@ -152,7 +166,8 @@ export function buildVClusterOrder(
           helm: { releaseName: input.name, valuesObject: values },
         },
         destination: {
-          server: settings.destinationServer ?? 'https://kubernetes.default.svc',
+          server:
+            settings.destinationServer ?? 'https://kubernetes.default.svc',
           namespace: ns,
         },
         syncPolicy: {

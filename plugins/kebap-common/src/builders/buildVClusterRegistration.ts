@@ -32,7 +32,10 @@ export function buildVClusterRegistration(input: {
   const clusterName = `dev-${input.name}`;
   const server = vclusterServer(input.name);
   const storeName = `vc-${input.name}-kubeconfig`;
-  const meta = () => ({ labels: { ...input.metadata.labels }, annotations: { ...input.metadata.annotations } });
+  const meta = () => ({
+    labels: { ...input.metadata.labels },
+    annotations: { ...input.metadata.annotations },
+  });
   const store: ISecretStore = {
     apiVersion: 'external-secrets.io/v1',
     kind: 'SecretStore',
@@ -43,7 +46,11 @@ export function buildVClusterRegistration(input: {
           remoteNamespace: ns,
           server: {
             url: 'https://kubernetes.default.svc',
-            caProvider: { type: 'ConfigMap', name: 'kube-root-ca.crt', key: 'ca.crt' },
+            caProvider: {
+              type: 'ConfigMap',
+              name: 'kube-root-ca.crt',
+              key: 'ca.crt',
+            },
           },
           auth: { serviceAccount: { name: VCLUSTER_READER_SERVICE_ACCOUNT } },
         },
@@ -57,7 +64,11 @@ export function buildVClusterRegistration(input: {
   const externalSecret: IExternalSecret = {
     apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
-    metadata: { name: `cluster-${clusterName}`, namespace: input.argocdNamespace, ...meta() },
+    metadata: {
+      name: `cluster-${clusterName}`,
+      namespace: input.argocdNamespace,
+      ...meta(),
+    },
     spec: {
       refreshInterval: input.refreshInterval ?? '15m',
       secretStoreRef: { kind: 'SecretStore', name: storeName },
@@ -77,10 +88,12 @@ export function buildVClusterRegistration(input: {
           data: { name: clusterName, server, config },
         },
       },
-      data: ['certificate-authority', 'client-certificate', 'client-key'].map(key => ({
-        secretKey: key,
-        remoteRef: { key: `vc-${input.name}`, property: key },
-      })),
+      data: ['certificate-authority', 'client-certificate', 'client-key'].map(
+        key => ({
+          secretKey: key,
+          remoteRef: { key: `vc-${input.name}`, property: key },
+        }),
+      ),
     },
   } as IExternalSecret;
   return { clusterName, server, objects: [store, externalSecret] };

@@ -1,9 +1,16 @@
 import { describeWithSchemas } from '../testing/CrdValidator';
 import { orderMetadata } from '../ownership/orderMetadata';
-import { buildProgram, buildStack, buildStackServiceAccount } from './buildStack';
-import { buildVClusterOrder, buildVClusterValues, defaultKubernetesImageTags } from './buildVClusterOrder';
+import { buildProgram, buildStack } from './buildStack';
+import {
+  buildVClusterOrder,
+  buildVClusterValues,
+  defaultKubernetesImageTags,
+} from './buildVClusterOrder';
 import { buildVClusterRegistration } from './buildVClusterRegistration';
-import { buildExternalSecret, buildPulumiEscClusterSecretStore } from './buildExternalSecret';
+import {
+  buildExternalSecret,
+  buildPulumiEscClusterSecretStore,
+} from './buildExternalSecret';
 
 const metadata = orderMetadata({
   orderName: 'alpha',
@@ -16,8 +23,17 @@ const metadata = orderMetadata({
 });
 
 const settings = {
-  sizes: { small: { quota: { 'requests.cpu': '2' }, limitRange: { default: { cpu: '500m' } } } },
-  chart: { repoURL: 'https://charts.loft.sh', chart: 'vcluster', version: '0.30.0' },
+  sizes: {
+    small: {
+      quota: { 'requests.cpu': '2' },
+      limitRange: { default: { cpu: '500m' } },
+    },
+  },
+  chart: {
+    repoURL: 'https://charts.loft.sh',
+    chart: 'vcluster',
+    version: '0.30.0',
+  },
   argocdNamespace: 'argocd',
   project: 'default',
 };
@@ -28,7 +44,12 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
       name: 'payments-db',
       namespace: 'team-payments',
       stack: 'acme/db/prod',
-      source: { projectRepo: 'https://github.com/acme/programs', branch: 'main', repoDir: 'db', gitAuth: { secretName: 'git' } },
+      source: {
+        projectRepo: 'https://github.com/acme/programs',
+        branch: 'main',
+        repoDir: 'db',
+        gitAuth: { secretName: 'git' },
+      },
       config: { region: 'fra1' },
       envSecrets: { DIGITALOCEAN_TOKEN: { secretName: 'creds', key: 'token' } },
       serviceAccountName: 'pulumi',
@@ -40,12 +61,29 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
   });
 
   it('accepts a Stack with a programRef and its Program', () => {
-    const stack = buildStack({ name: 'db', namespace: 'team-payments', stack: 'acme/db/prod', source: { programRef: 'db-program' }, metadata });
+    const stack = buildStack({
+      name: 'db',
+      namespace: 'team-payments',
+      stack: 'acme/db/prod',
+      source: { programRef: 'db-program' },
+      metadata,
+    });
     const program = buildProgram({
       name: 'db-program',
       namespace: 'team-payments',
       program: {
-        resources: { db: { type: 'digitalocean:DatabaseCluster', properties: { engine: 'pg', size: 'db-s-1vcpu-1gb', region: 'fra1', nodeCount: 1, version: '16' } } },
+        resources: {
+          db: {
+            type: 'digitalocean:DatabaseCluster',
+            properties: {
+              engine: 'pg',
+              size: 'db-s-1vcpu-1gb',
+              region: 'fra1',
+              nodeCount: 1,
+              version: '16',
+            },
+          },
+        },
         outputs: { host: '${db.host}' },
       },
       metadata,
@@ -55,37 +93,77 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
   });
 
   it('enforces the CRD rule on Stack names (42 characters)', () => {
-    const stack = buildStack({ name: 'a'.repeat(43), namespace: 'ns', stack: 'o/p/s', source: { programRef: 'p' }, metadata });
+    const stack = buildStack({
+      name: 'a'.repeat(43),
+      namespace: 'ns',
+      stack: 'o/p/s',
+      source: { programRef: 'p' },
+      metadata,
+    });
     expect(validator().validate(stack)).toEqual([
       '/metadata/name: Stack name must be no more than 42 characters in length.',
     ]);
   });
 
   it('rejects what the CRD forbids (proves the validator can fail)', () => {
-    const stack = buildStack({ name: 'db', namespace: 'ns', stack: 'o/p/s', source: { programRef: 'p' }, metadata });
-    const broken = { ...stack, spec: { ...stack.spec, stack: undefined, resyncFrequencySeconds: 'often' } };
+    const stack = buildStack({
+      name: 'db',
+      namespace: 'ns',
+      stack: 'o/p/s',
+      source: { programRef: 'p' },
+      metadata,
+    });
+    const broken = {
+      ...stack,
+      spec: {
+        ...stack.spec,
+        stack: undefined,
+        resyncFrequencySeconds: 'often',
+      },
+    };
     const errors = validator().validate(broken as any);
     expect(errors.join('\n')).toMatch(/must have required property 'stack'/);
-    expect(errors.join('\n')).toMatch(/resyncFrequencySeconds: must be integer/);
+    expect(errors.join('\n')).toMatch(
+      /resyncFrequencySeconds: must be integer/,
+    );
   });
 
   it('accepts the vCluster Application and its values', () => {
-    const order = buildVClusterOrder({ name: 'alpha', metadata, size: 'small', kubernetesVersion: '1.31' }, settings);
+    const order = buildVClusterOrder(
+      { name: 'alpha', metadata, size: 'small', kubernetesVersion: '1.31' },
+      settings,
+    );
     expect(validator().validate(order.application)).toEqual([]);
     expect(validator().validateVClusterValues(order.values)).toEqual([]);
   });
 
-  it.each(Object.keys(defaultKubernetesImageTags))('accepts vCluster values for Kubernetes %s', v => {
-    expect(validator().validateVClusterValues(buildVClusterValues({ name: 'alpha', kubernetesVersion: v }))).toEqual([]);
-  });
+  it.each(Object.keys(defaultKubernetesImageTags))(
+    'accepts vCluster values for Kubernetes %s',
+    v => {
+      expect(
+        validator().validateVClusterValues(
+          buildVClusterValues({ name: 'alpha', kubernetesVersion: v }),
+        ),
+      ).toEqual([]);
+    },
+  );
 
   it('rejects vCluster values the chart does not know', () => {
-    const values = { ...buildVClusterValues({ name: 'alpha' }), exportKubeConfig: { serverr: 'x' } };
-    expect(validator().validateVClusterValues(values).join('\n')).toMatch(/additional/);
+    const values = {
+      ...buildVClusterValues({ name: 'alpha' }),
+      exportKubeConfig: { serverr: 'x' },
+    };
+    expect(validator().validateVClusterValues(values).join('\n')).toMatch(
+      /additional/,
+    );
   });
 
   it('accepts the registration SecretStore and ExternalSecret', () => {
-    const { objects } = buildVClusterRegistration({ name: 'alpha', metadata, argocdNamespace: 'argocd' });
+    const { objects } = buildVClusterRegistration({
+      name: 'alpha',
+      metadata,
+      argocdNamespace: 'argocd',
+    });
     for (const o of objects) expect(validator().validate(o as any)).toEqual([]);
   });
 
@@ -95,7 +173,12 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
       namespace: 'team-payments',
       storeRef: { name: 'kebap-secrets', kind: 'ClusterSecretStore' },
       target: { name: 'creds' },
-      data: [{ secretKey: 'TOKEN', remoteRef: { key: 'digitalocean', property: 'token' } }],
+      data: [
+        {
+          secretKey: 'TOKEN',
+          remoteRef: { key: 'digitalocean', property: 'token' },
+        },
+      ],
       dataFrom: [{ extract: { key: 'pulumi' } }],
       metadata,
     });
@@ -105,22 +188,28 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
       organization: 'acme',
       project: 'platform',
       environment: 'prod',
-      accessTokenSecretRef: { name: 'pulumi-token', namespace: 'external-secrets', key: 'token' },
+      accessTokenSecretRef: {
+        name: 'pulumi-token',
+        namespace: 'external-secrets',
+        key: 'token',
+      },
     });
     expect(validator().validate(store as any)).toEqual([]);
   });
 
   it('rejects an ExternalSecret with a bad store kind', () => {
     const es = buildExternalSecret({
-      name: 'creds', namespace: 'ns', storeRef: { name: 's', kind: 'Vault' as any }, target: { name: 'creds' },
-      data: [{ secretKey: 'A', remoteRef: { key: 'k' } }], metadata,
+      name: 'creds',
+      namespace: 'ns',
+      storeRef: { name: 's', kind: 'Vault' as any },
+      target: { name: 'creds' },
+      data: [{ secretKey: 'A', remoteRef: { key: 'k' } }],
+      metadata,
     });
-    expect(validator().validate(es as any).join('\n')).toMatch(/kind: must be equal to one of the allowed values/);
-  });
-
-  it('leaves only the stack-service-account objects without CRD (core kinds)', () => {
-    const [sa, crb] = buildStackServiceAccount({ name: 'pulumi', namespace: 'ns', metadata });
-    expect(validator().validate(sa as any)).toEqual([]);
-    expect(crb.metadata!.name).toMatch(/^[a-z0-9.-]+$/);
+    expect(
+      validator()
+        .validate(es as any)
+        .join('\n'),
+    ).toMatch(/kind: must be equal to one of the allowed values/);
   });
 });

@@ -32,20 +32,32 @@ describe('orderMetadata', () => {
 });
 
 describe('isOwnedBy', () => {
-  const mine = orderMetadata({ orderName: 'alpha', owner: 'group:default/a', entityRef: 'resource:default/dev-alpha', env: 'dev', kind: 'vcluster' });
+  const mine = orderMetadata({
+    orderName: 'alpha',
+    owner: 'group:default/a',
+    entityRef: 'resource:default/dev-alpha',
+    env: 'dev',
+    kind: 'vcluster',
+  });
   const expected = { orderName: 'alpha', ownerRef: 'group:default/a' };
 
   it('allows the same order of the same owner', () => {
     expect(isOwnedBy(mine, expected)).toBe(true);
   });
   it('refuses objects the portal did not create', () => {
-    expect(isOwnedBy({ labels: {} }, expected)).toBe('not created by the portal');
+    expect(isOwnedBy({ labels: {} }, expected)).toBe(
+      'not created by the portal',
+    );
     expect(isOwnedBy(undefined, expected)).toBe('not created by the portal');
   });
   it('refuses objects of another owner', () => {
-    expect(isOwnedBy(mine, { ...expected, ownerRef: 'group:default/b' })).toBe('ordered by group:default/a');
+    expect(isOwnedBy(mine, { ...expected, ownerRef: 'group:default/b' })).toBe(
+      'ordered by group:default/a',
+    );
   });
   it('refuses objects of another order', () => {
-    expect(isOwnedBy(mine, { ...expected, orderName: 'beta' })).toBe('belongs to order alpha');
+    expect(isOwnedBy(mine, { ...expected, orderName: 'beta' })).toBe(
+      'belongs to order alpha',
+    );
   });
 });

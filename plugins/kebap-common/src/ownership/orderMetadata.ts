@@ -50,7 +50,8 @@ export function orderMetadata(options: {
     [KEBAP_ANNOTATIONS.ownerRef]: options.owner,
     [KEBAP_ANNOTATIONS.entityRef]: options.entityRef,
   };
-  if (options.template) annotations[KEBAP_ANNOTATIONS.templateRef] = options.template;
+  if (options.template)
+    annotations[KEBAP_ANNOTATIONS.templateRef] = options.template;
   if (options.taskId) annotations[KEBAP_ANNOTATIONS.taskId] = options.taskId;
   return {
     labels: {
@@ -71,7 +72,9 @@ export function orderMetadata(options: {
  * reason, for a ConflictError.
  */
 export function isOwnedBy(
-  existing: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined,
+  existing:
+    | { labels?: Record<string, string>; annotations?: Record<string, string> }
+    | undefined,
   expected: { orderName: string; ownerRef: string },
 ): true | string {
   const labels = existing?.labels ?? {};
@@ -80,7 +83,9 @@ export function isOwnedBy(
     return 'not created by the portal';
   }
   if (annotations[KEBAP_ANNOTATIONS.ownerRef] !== expected.ownerRef) {
-    return `ordered by ${annotations[KEBAP_ANNOTATIONS.ownerRef] ?? 'an unknown owner'}`;
+    return `ordered by ${
+      annotations[KEBAP_ANNOTATIONS.ownerRef] ?? 'an unknown owner'
+    }`;
   }
   if (labels[KEBAP_LABELS.order] !== expected.orderName) {
     return `belongs to order ${labels[KEBAP_LABELS.order] ?? 'unknown'}`;

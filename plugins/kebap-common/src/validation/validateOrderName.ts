@@ -46,7 +46,9 @@ export function validateOrderName(
 ): Issue[] {
   const { field, maxLength } = options;
   if (typeof value !== 'string' || value.length === 0) {
-    return [{ field, rule: 'required', message: 'is required and must be text' }];
+    return [
+      { field, rule: 'required', message: 'is required and must be text' },
+    ];
   }
   const issues: Issue[] = [];
   if (value.length > maxLength) {
@@ -71,7 +73,11 @@ export function validateOrderName(
     });
   }
   if ((options.reserved ?? RESERVED_NAMES).includes(value)) {
-    issues.push({ field, rule: 'reserved', message: `'${value}' is reserved by the platform` });
+    issues.push({
+      field,
+      rule: 'reserved',
+      message: `'${value}' is reserved by the platform`,
+    });
   }
   return issues;
 }

@@ -6,9 +6,7 @@ import { Order, OrderDelivery, refOf } from '../delivery/OrderDelivery';
 
 /** Renders objects as one multi-document YAML text. */
 export function renderObjects(objects: Order['objects']): string {
-  return objects
-    .map(o => yaml.stringify(o, { lineWidth: 0 }))
-    .join('---\n');
+  return objects.map(o => yaml.stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
 /**
@@ -33,13 +31,20 @@ export async function deliverOrder(
     return;
   }
   ctx.logger.info(
-    `Delivering ${order.env}/${order.name} (${order.part}) by ${delivery.mode}: ${refs.join(', ')}`,
+    `Delivering ${order.env}/${order.name} (${order.part}) by ${
+      delivery.mode
+    }: ${refs.join(', ')}`,
   );
-  const digest = createHash('sha256').update(manifests).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update(manifests)
+    .digest('hex')
+    .slice(0, 16);
   const result = (await ctx.checkpoint({
     key: `kebap.deliver.${order.env}.${order.name}.${order.part}.${digest}`,
     fn: async () =>
-      (await delivery.deliver(order, { logger: ctx.logger })) as unknown as JsonObject,
+      (await delivery.deliver(order, {
+        logger: ctx.logger,
+      })) as unknown as JsonObject,
   })) as { commit?: string; folder?: string; changed: boolean };
   if (result.commit) ctx.output('commit', result.commit);
   if (result.folder) ctx.output('folder', result.folder);

@@ -30,7 +30,11 @@ export function parseOwner(
     if (ref.kind.toLocaleLowerCase('en-US') !== 'group') {
       return {
         issues: [
-          { field, rule: 'group', message: `must be a group, not a ${ref.kind}` },
+          {
+            field,
+            rule: 'group',
+            message: `must be a group, not a ${ref.kind}`,
+          },
         ],
       };
     }
@@ -38,7 +42,11 @@ export function parseOwner(
   } catch (e) {
     return {
       issues: [
-        { field, rule: 'entity-ref', message: `'${value}' is not an entity ref` },
+        {
+          field,
+          rule: 'entity-ref',
+          message: `'${value}' is not an entity ref`,
+        },
       ],
     };
   }

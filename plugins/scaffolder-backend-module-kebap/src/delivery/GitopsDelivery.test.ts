@@ -7,12 +7,17 @@ import { createRecordingLogger } from '../testing/createRecordingLogger';
 import { GitopsDelivery, MayOverwrite } from './GitopsDelivery';
 import { Order, OrderObject } from './OrderDelivery';
 
-const sameOwner: MayOverwrite = (existing, order) =>
-  existing.metadata.annotations?.['kebap.io/owner-ref'] === order.ownerRef
+const sameOwner: MayOverwrite = (existing, target) =>
+  existing.metadata.annotations?.['kebap.io/owner-ref'] === target.ownerRef
     ? true
     : `ordered by ${existing.metadata.annotations?.['kebap.io/owner-ref']}`;
 
-function object(kind: string, name: string, owner: string, extra = {}): OrderObject {
+function object(
+  kind: string,
+  name: string,
+  owner: string,
+  extra = {},
+): OrderObject {
   return {
     apiVersion: 'v1',
     kind,
@@ -21,13 +26,17 @@ function object(kind: string, name: string, owner: string, extra = {}): OrderObj
   };
 }
 
-function order(name: string, owner = 'group:default/team-a', objects?: OrderObject[]): Order {
+function order(
+  orderName: string,
+  owner = 'group:default/team-a',
+  objects?: OrderObject[],
+): Order {
   return {
     env: 'dev',
-    name,
+    name: orderName,
     part: 'vcluster',
     ownerRef: owner,
-    objects: objects ?? [object('Namespace', `vc-${name}`, owner)],
+    objects: objects ?? [object('Namespace', `vc-${orderName}`, owner)],
     requestedBy: 'user:default/guest',
     taskId: 'task-1',
   };
@@ -40,7 +49,10 @@ describe('GitopsDelivery', () => {
 
   beforeEach(async () => {
     dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'gitops-'));
-    delivery = new GitopsDelivery({ repoPath: path.join(dir, 'repo'), mayOverwrite: sameOwner });
+    delivery = new GitopsDelivery({
+      repoPath: path.join(dir, 'repo'),
+      mayOverwrite: sameOwner,
+    });
   });
   afterEach(() => fs.promises.rm(dir, { recursive: true, force: true }));
 
@@ -50,7 +62,14 @@ describe('GitopsDelivery', () => {
     const result = await delivery.deliver(
       order('alpha', 'group:default/team-a', [
         object('Namespace', 'vc-alpha', 'group:default/team-a'),
-        { ...object('ResourceQuota', 'quota', 'group:default/team-a'), metadata: { name: 'quota', namespace: 'vc-alpha', annotations: { 'kebap.io/owner-ref': 'group:default/team-a' } } },
+        {
+          ...object('ResourceQuota', 'quota', 'group:default/team-a'),
+          metadata: {
+            name: 'quota',
+            namespace: 'vc-alpha',
+            annotations: { 'kebap.io/owner-ref': 'group:default/team-a' },
+          },
+        },
       ]),
       { logger },
     );
@@ -66,14 +85,24 @@ describe('GitopsDelivery', () => {
       'Order dev/alpha (vcluster) for group:default/team-a by user:default/guest (task task-1)',
       'Create the orders repository',
     ]);
-    const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
     expect(files.sort()).toEqual([
       'README.md',
       'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
       'orders/dev/alpha/vcluster/resourcequota-vc-alpha.quota.yaml',
     ]);
     const ns = yaml.parse(
-      fs.readFileSync(path.join(delivery.repoPath, 'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml'), 'utf8'),
+      fs.readFileSync(
+        path.join(
+          delivery.repoPath,
+          'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
+        ),
+        'utf8',
+      ),
     );
     expect(ns.metadata.name).toBe('vc-alpha');
   });
@@ -87,15 +116,22 @@ describe('GitopsDelivery', () => {
   });
 
   it('refuses an order folder that belongs to another owner and writes nothing', async () => {
-    const first = await delivery.deliver(order('alpha', 'group:default/team-a'), { logger });
+    const first = await delivery.deliver(
+      order('alpha', 'group:default/team-a'),
+      { logger },
+    );
     await expect(
       delivery.deliver(order('alpha', 'group:default/team-b'), { logger }),
     ).rejects.toThrow(
-      "Order dev/alpha already exists and is not yours to change; nothing was written. v1/Namespace/vc-alpha: ordered by group:default/team-a",
+      'Order dev/alpha already exists and is not yours to change; nothing was written. v1/Namespace/vc-alpha: ordered by group:default/team-a',
     );
-    expect(await git.resolveRef({ fs, dir: delivery.repoPath, ref: 'HEAD' })).toBe(first.commit);
+    expect(
+      await git.resolveRef({ fs, dir: delivery.repoPath, ref: 'HEAD' }),
+    ).toBe(first.commit);
     const matrix = await git.statusMatrix({ fs, dir: delivery.repoPath });
-    expect(matrix.every(([, h, w, s]) => h === 1 && w === 1 && s === 1)).toBe(true);
+    expect(matrix.every(([, h, w, s]) => h === 1 && w === 1 && s === 1)).toBe(
+      true,
+    );
   });
 
   it('removes files of objects the order no longer has', async () => {
@@ -107,19 +143,33 @@ describe('GitopsDelivery', () => {
       { logger },
     );
     await delivery.deliver(order('alpha'), { logger });
-    const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
     expect(files).not.toContain('orders/dev/alpha/vcluster/configmap-old.yaml');
-    expect(files).toContain('orders/dev/alpha/vcluster/namespace-vc-alpha.yaml');
+    expect(files).toContain(
+      'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
+    );
   });
 
   it('keeps the other parts of an order when one part is delivered again', async () => {
     await delivery.deliver(order('alpha'), { logger });
     await delivery.deliver(
-      { ...order('alpha'), part: 'registration', objects: [object('Secret', 'cluster-alpha', 'group:default/team-a')] },
+      {
+        ...order('alpha'),
+        part: 'registration',
+        objects: [object('Secret', 'cluster-alpha', 'group:default/team-a')],
+      },
       { logger },
     );
     await delivery.deliver(order('alpha'), { logger });
-    const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
     expect(files.sort()).toEqual([
       'README.md',
       'orders/dev/alpha/registration/secret-cluster-alpha.yaml',
@@ -132,10 +182,16 @@ describe('GitopsDelivery', () => {
     const removed = await delivery.remove(order('alpha'), { logger });
     expect(removed.changed).toBe(true);
     expect(removed.refs).toEqual(['v1/Namespace/vc-alpha']);
-    const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
     expect(files).toEqual(['README.md']);
     expect((await log())[0].commit.message).toContain('Decommission dev/alpha');
-    expect(fs.existsSync(path.join(delivery.repoPath, 'orders/dev/alpha'))).toBe(false);
+    expect(
+      fs.existsSync(path.join(delivery.repoPath, 'orders/dev/alpha')),
+    ).toBe(false);
   });
 
   it('refuses to decommission an order of another owner', async () => {
@@ -143,7 +199,9 @@ describe('GitopsDelivery', () => {
     await expect(
       delivery.remove(order('alpha', 'group:default/team-b'), { logger }),
     ).rejects.toThrow(/not yours to change/);
-    expect(fs.existsSync(path.join(delivery.repoPath, 'orders/dev/alpha'))).toBe(true);
+    expect(
+      fs.existsSync(path.join(delivery.repoPath, 'orders/dev/alpha')),
+    ).toBe(true);
   });
 
   it('refuses names that are not DNS-1123 labels as folder names', async () => {
@@ -156,8 +214,15 @@ describe('GitopsDelivery', () => {
   it('serialises concurrent orders: every one is committed', async () => {
     const names = ['a1', 'a2', 'a3', 'a4', 'a5'];
     await Promise.all(names.map(n => delivery.deliver(order(n), { logger })));
-    const files = await git.listFiles({ fs, dir: delivery.repoPath, ref: 'HEAD' });
-    for (const n of names) expect(files).toContain(`orders/dev/${n}/vcluster/namespace-vc-${n}.yaml`);
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
+    for (const n of names)
+      expect(files).toContain(
+        `orders/dev/${n}/vcluster/namespace-vc-${n}.yaml`,
+      );
     expect(await log()).toHaveLength(names.length + 1);
   });
 });

@@ -91,19 +91,30 @@ export class GitopsDelivery implements OrderDelivery {
       for (const file of existing.keys()) {
         if (!wanted.has(file)) {
           await fs.promises.rm(path.join(abs, file));
-          await git.remove({ fs, dir: this.dir, filepath: `${partFolder}/${file}` });
+          await git.remove({
+            fs,
+            dir: this.dir,
+            filepath: `${partFolder}/${file}`,
+          });
         }
       }
       const commit = await this.commitIfChanged(
         folder,
-        `Order ${order.env}/${order.name} (${order.part}) for ${order.ownerRef}${
-          order.requestedBy ? ` by ${order.requestedBy}` : ''
-        }${order.taskId ? ` (task ${order.taskId})` : ''}`,
+        `Order ${order.env}/${order.name} (${order.part}) for ${
+          order.ownerRef
+        }${order.requestedBy ? ` by ${order.requestedBy}` : ''}${
+          order.taskId ? ` (task ${order.taskId})` : ''
+        }`,
       );
       options.logger.info(
         commit.changed
-          ? `Committed ${wanted.size} manifests to ${partFolder} (${commit.oid.slice(0, 12)})`
-          : `${partFolder} already holds these manifests (${commit.oid.slice(0, 12)}): nothing to commit`,
+          ? `Committed ${
+              wanted.size
+            } manifests to ${partFolder} (${commit.oid.slice(0, 12)})`
+          : `${partFolder} already holds these manifests (${commit.oid.slice(
+              0,
+              12,
+            )}): nothing to commit`,
       );
       return {
         mode: this.mode,
@@ -191,7 +202,9 @@ export class GitopsDelivery implements OrderDelivery {
     }
     if (problems.length > 0) {
       throw new ConflictError(
-        `Order ${order.env}/${order.name} already exists and is not yours to change; nothing was written. ${problems.join(
+        `Order ${order.env}/${
+          order.name
+        } already exists and is not yours to change; nothing was written. ${problems.join(
           '; ',
         )}`,
       );
@@ -225,7 +238,9 @@ export class GitopsDelivery implements OrderDelivery {
       filepaths: [folder],
     });
     // [file, HEAD, WORKDIR, STAGE]; [1, 1, 1] is a file the commit would not change
-    const changed = rows.some(([, head, , stage]) => !(head === 1 && stage === 1));
+    const changed = rows.some(
+      ([, head, , stage]) => !(head === 1 && stage === 1),
+    );
     if (!changed) {
       return {
         oid: await git.resolveRef({ fs, dir: this.dir, ref: 'HEAD' }),

@@ -49,7 +49,10 @@ export interface DeliveryResult {
 /** Delivers orders: by a Git commit that Argo CD syncs, or by server-side apply. */
 export interface OrderDelivery {
   readonly mode: 'gitops' | 'kubernetes';
-  deliver(order: Order, options: { logger: LoggerService }): Promise<DeliveryResult>;
+  deliver(
+    order: Order,
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult>;
   /** Removes an order. Refuses (ConflictError) what belongs to someone else. */
   remove(
     order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'>,
@@ -58,7 +61,12 @@ export interface OrderDelivery {
 }
 
 export function refOf(obj: OrderObject): string {
-  return [obj.apiVersion, obj.kind, obj.metadata.namespace ?? '', obj.metadata.name]
+  return [
+    obj.apiVersion,
+    obj.kind,
+    obj.metadata.namespace ?? '',
+    obj.metadata.name,
+  ]
     .filter((p, i) => i !== 2 || p)
     .join('/');
 }

@@ -27,7 +27,9 @@ const fs = require('fs');
 const args = process.argv.slice(2);
 let stdin = '';
 try { stdin = fs.readFileSync(0, 'utf8'); } catch {}
-fs.appendFileSync(${JSON.stringify(log)}, JSON.stringify({ args, stdin, cwd: process.cwd() }) + '\\n');
+fs.appendFileSync(${JSON.stringify(
+    log,
+  )}, JSON.stringify({ args, stdin, cwd: process.cwd() }) + '\\n');
 if (process.env.FAKE_PULUMI_FAIL && args[0] === process.env.FAKE_PULUMI_FAIL) {
   process.stderr.write('error: simulated failure of pulumi ' + args[0] + '\\n');
   process.exit(1);

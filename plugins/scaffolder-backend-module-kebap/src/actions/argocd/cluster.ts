@@ -31,7 +31,10 @@ export function createArgoCdClusterAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        name: z => z.string().describe('The vCluster name (as given to kebap:vcluster:create)'),
+        name: z =>
+          z
+            .string()
+            .describe('The vCluster name (as given to kebap:vcluster:create)'),
         owner: z => z.string().describe('The owning group'),
       },
       output: {

@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'Cloud credentials for a Stack, from Pulumi ESC through the platform ClusterSecretStore',
+    description:
+      'Cloud credentials for a Stack, from Pulumi ESC through the platform ClusterSecretStore',
     example: yaml.stringify({
       steps: [
         {
@@ -16,8 +17,16 @@ export const examples: TemplateExample[] = [
             name: 'payments-db-credentials',
             namespace: 'team-payments',
             data: [
-              { secretKey: 'DIGITALOCEAN_TOKEN', remoteKey: 'digitalocean', property: 'token' },
-              { secretKey: 'PULUMI_ACCESS_TOKEN', remoteKey: 'pulumi', property: 'accessToken' },
+              {
+                secretKey: 'DIGITALOCEAN_TOKEN',
+                remoteKey: 'digitalocean',
+                property: 'token',
+              },
+              {
+                secretKey: 'PULUMI_ACCESS_TOKEN',
+                remoteKey: 'pulumi',
+                property: 'accessToken',
+              },
             ],
           },
         },

@@ -36,14 +36,30 @@ export function createExternalSecretAction(options: {
     supportsDryRun: true,
     schema: {
       input: {
-        order: z => z.string().describe('The order this secret belongs to (its name)'),
-        env: z => z.enum(['dev', 'prod']).optional().describe('Environment of the order (default prod)'),
+        order: z =>
+          z.string().describe('The order this secret belongs to (its name)'),
+        env: z =>
+          z
+            .enum(['dev', 'prod'])
+            .optional()
+            .describe('Environment of the order (default prod)'),
         owner: z => z.string().describe('The owning group'),
-        name: z => z.string().describe('Name of the ExternalSecret and of the Secret it produces'),
+        name: z =>
+          z
+            .string()
+            .describe(
+              'Name of the ExternalSecret and of the Secret it produces',
+            ),
         namespace: z => z.string().describe('Namespace of the Secret'),
         storeName: z =>
-          z.string().optional().describe(`ClusterSecretStore to read from (default ${settings.externalSecrets.clusterSecretStore})`),
-        storeKind: z => z.enum(['ClusterSecretStore', 'SecretStore']).optional(),
+          z
+            .string()
+            .optional()
+            .describe(
+              `ClusterSecretStore to read from (default ${settings.externalSecrets.clusterSecretStore})`,
+            ),
+        storeKind: z =>
+          z.enum(['ClusterSecretStore', 'SecretStore']).optional(),
         data: z =>
           z
             .array(
@@ -54,10 +70,21 @@ export function createExternalSecretAction(options: {
               }),
             )
             .optional()
-            .describe('Keys of the Secret and where their values live in the store'),
+            .describe(
+              'Keys of the Secret and where their values live in the store',
+            ),
         dataFrom: z =>
-          z.array(z.string()).optional().describe('Store keys whose every property becomes a key of the Secret'),
-        refreshInterval: z => z.string().optional().describe('How often ESO re-reads the store (default 1h)'),
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              'Store keys whose every property becomes a key of the Secret',
+            ),
+        refreshInterval: z =>
+          z
+            .string()
+            .optional()
+            .describe('How often ESO re-reads the store (default 1h)'),
       },
       output: {
         manifests: z => z.string(),
@@ -79,7 +106,11 @@ export function createExternalSecretAction(options: {
         ...validateNamespace(input.namespace, { field: 'namespace' }),
       ];
       if (!input.data?.length && !input.dataFrom?.length) {
-        issues.push({ field: 'data', rule: 'required', message: 'give data or dataFrom' });
+        issues.push({
+          field: 'data',
+          rule: 'required',
+          message: 'give data or dataFrom',
+        });
       }
       (input.data ?? []).forEach((d, i) => {
         if (!/^[-._a-zA-Z0-9]+$/.test(d.secretKey)) {
@@ -90,7 +121,10 @@ export function createExternalSecretAction(options: {
           });
         }
       });
-      if (input.refreshInterval && !/^([0-9]+(s|m|h))+$/.test(input.refreshInterval)) {
+      if (
+        input.refreshInterval &&
+        !/^([0-9]+(s|m|h))+$/.test(input.refreshInterval)
+      ) {
         issues.push({
           field: 'refreshInterval',
           rule: 'duration',

@@ -125,12 +125,17 @@ describe('pulumi:new', () => {
     expect(secretCall.stdin).toBe(secret);
     expect(calls.flatMap(c => c.args).join(' ')).not.toContain(secret);
     expect(lines.join('\n')).not.toContain(secret);
-    expect(lines.join('\n')).toContain('pulumi config set adminPassword --secret');
+    expect(lines.join('\n')).toContain(
+      'pulumi config set adminPassword --secret',
+    );
   });
 
   it('fails at once with an install hint when the CLI is missing', async () => {
     const { ctx } = context(baseInput);
-    const missing = new PulumiCli({ command: 'pulumi', env: { PATH: '/nonexistent' } });
+    const missing = new PulumiCli({
+      command: 'pulumi',
+      env: { PATH: '/nonexistent' },
+    });
     await expect(
       createPulumiNewAction({ cli: missing }).handler(ctx as any),
     ).rejects.toThrow(/Pulumi CLI \('pulumi'\) was not found.*Install it/);
@@ -140,7 +145,9 @@ describe('pulumi:new', () => {
     const { ctx } = context({ ...baseInput, folder: '../../etc' });
     await expect(
       createPulumiNewAction({ cli: fake.cli }).handler(ctx as any),
-    ).rejects.toThrow(/folder: '..\/..\/etc' must be a path inside the task workspace/);
+    ).rejects.toThrow(
+      /folder: '..\/..\/etc' must be a path inside the task workspace/,
+    );
     expect(await fake.calls()).toEqual([]);
   });
 
@@ -148,7 +155,9 @@ describe('pulumi:new', () => {
     const { ctx } = context({ ...baseInput, config: { 'bad key;rm': 'x' } });
     await expect(
       createPulumiNewAction({ cli: fake.cli }).handler(ctx as any),
-    ).rejects.toThrow(/config.bad key;rm: a Pulumi config key may only contain/);
+    ).rejects.toThrow(
+      /config.bad key;rm: a Pulumi config key may only contain/,
+    );
     expect(await fake.calls()).toEqual([]);
   });
 
@@ -164,7 +173,9 @@ describe('pulumi:new', () => {
     const { ctx } = context(baseInput);
     await expect(
       createPulumiNewAction({ cli: failing.cli }).handler(ctx as any),
-    ).rejects.toThrow(/pulumi new .* failed with exit code 1: error: simulated failure/);
+    ).rejects.toThrow(
+      /pulumi new .* failed with exit code 1: error: simulated failure/,
+    );
     await failing.cleanup();
   });
 });

@@ -52,7 +52,13 @@ describe('pulumi:up', () => {
     const calls = await fake.calls();
     const stack = ['--stack', 'acme/payments-db/prod', '--non-interactive'];
     expect(calls.map(c => c.args)).toEqual([
-      ['stack', 'select', 'acme/payments-db/prod', '--create', '--non-interactive'],
+      [
+        'stack',
+        'select',
+        'acme/payments-db/prod',
+        '--create',
+        '--non-interactive',
+      ],
       ['config', 'set', 'region', 'fra1', '--plaintext', ...stack],
       ['config', 'set', 'dbPassword', '--secret', ...stack],
       ['refresh', '--yes', '--skip-preview', ...stack],
@@ -60,7 +66,9 @@ describe('pulumi:up', () => {
       ['stack', 'output', '--json', ...stack],
     ]);
     expect(calls[2].stdin).toBe(secret);
-    expect(calls.every(c => c.cwd === path.join(fsReal(workspacePath), 'infra'))).toBe(true);
+    expect(
+      calls.every(c => c.cwd === path.join(fsReal(workspacePath), 'infra')),
+    ).toBe(true);
     expect(ctx.output).toHaveBeenCalledWith('outputs', {
       host: 'db.internal',
       port: 5432,
@@ -88,7 +96,9 @@ describe('pulumi:up', () => {
     const { ctx } = context({ ...baseInput, repoProjectPath: '/etc' });
     await expect(
       createPulumiUpAction({ cli: fake.cli }).handler(ctx as any),
-    ).rejects.toThrow(/repoProjectPath: '\/etc' must be a path inside the task workspace/);
+    ).rejects.toThrow(
+      /repoProjectPath: '\/etc' must be a path inside the task workspace/,
+    );
     expect(await fake.calls()).toEqual([]);
     await fake.cleanup();
   });
@@ -99,7 +109,10 @@ describe('pulumi:up', () => {
     await expect(
       createPulumiUpAction({ cli: fake.cli }).handler(ctx as any),
     ).rejects.toThrow(/pulumi refresh --yes .* failed with exit code 1/);
-    expect((await fake.calls()).map(c => c.args[0])).toEqual(['stack', 'refresh']);
+    expect((await fake.calls()).map(c => c.args[0])).toEqual([
+      'stack',
+      'refresh',
+    ]);
     await fake.cleanup();
   });
 });
@@ -123,7 +136,9 @@ describe('pulumi:up dry run', () => {
     await createPulumiUpAction({ cli: fake.cli }).handler(ctx as any);
     expect(await fake.calls()).toEqual([]);
     expect(ctx.output).toHaveBeenCalledWith('outputs', {});
-    expect(logger.lines.join('\n')).toContain('"pulumi up --yes --skip-preview --stack o/p/s');
+    expect(logger.lines.join('\n')).toContain(
+      '"pulumi up --yes --skip-preview --stack o/p/s',
+    );
     await fake.cleanup();
     await fs.rm(workspacePath, { recursive: true, force: true });
   });

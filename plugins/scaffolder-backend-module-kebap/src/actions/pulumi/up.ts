@@ -91,7 +91,9 @@ export function createPulumiUpAction(options: { cli: PulumiCli }) {
         outputs: z =>
           z
             .record(z.string(), z.any())
-            .describe('The requested stack outputs; secret ones are "[secret]"'),
+            .describe(
+              'The requested stack outputs; secret ones are "[secret]"',
+            ),
       },
     },
     async handler(ctx) {
@@ -145,7 +147,9 @@ export function createPulumiUpAction(options: { cli: PulumiCli }) {
 
       await cli.locate();
       for (const [command, ...args] of preRun) {
-        ctx.logger.info(`Running pre-run command: ${[command, ...args].join(' ')}`);
+        ctx.logger.info(
+          `Running pre-run command: ${[command, ...args].join(' ')}`,
+        );
         await executeShellCommand({
           command,
           args,

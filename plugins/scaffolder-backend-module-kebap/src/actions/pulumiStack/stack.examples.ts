@@ -3,7 +3,8 @@ import yaml from 'yaml';
 
 export const examples: TemplateExample[] = [
   {
-    description: 'A Stack that runs a Pulumi YAML program kept in the cluster (no Git needed)',
+    description:
+      'A Stack that runs a Pulumi YAML program kept in the cluster (no Git needed)',
     example: yaml.stringify({
       steps: [
         {
@@ -20,14 +21,26 @@ export const examples: TemplateExample[] = [
               resources: {
                 db: {
                   type: 'digitalocean:DatabaseCluster',
-                  properties: { engine: 'pg', version: '16', size: 'db-s-1vcpu-1gb', region: 'fra1', nodeCount: 1 },
+                  properties: {
+                    engine: 'pg',
+                    version: '16',
+                    size: 'db-s-1vcpu-1gb',
+                    region: 'fra1',
+                    nodeCount: 1,
+                  },
                 },
               },
               outputs: { host: '${db.host}' },
             },
             envSecrets: {
-              DIGITALOCEAN_TOKEN: { secretName: 'cloud-credentials', key: 'DIGITALOCEAN_TOKEN' },
-              PULUMI_ACCESS_TOKEN: { secretName: 'cloud-credentials', key: 'PULUMI_ACCESS_TOKEN' },
+              DIGITALOCEAN_TOKEN: {
+                secretName: 'cloud-credentials',
+                key: 'DIGITALOCEAN_TOKEN',
+              },
+              PULUMI_ACCESS_TOKEN: {
+                secretName: 'cloud-credentials',
+                key: 'PULUMI_ACCESS_TOKEN',
+              },
             },
             serviceAccountName: 'pulumi-payments',
             createServiceAccount: true,
@@ -55,7 +68,10 @@ export const examples: TemplateExample[] = [
             repoDir: 'prod-cluster/digitalocean',
             config: { region: 'fra1', nodeCount: '3' },
             envSecrets: {
-              DIGITALOCEAN_TOKEN: { secretName: 'cloud-credentials', key: 'DIGITALOCEAN_TOKEN' },
+              DIGITALOCEAN_TOKEN: {
+                secretName: 'cloud-credentials',
+                key: 'DIGITALOCEAN_TOKEN',
+              },
             },
             destroyOnFinalize: true,
             resyncFrequencySeconds: 300,

@@ -31,43 +31,91 @@ export function createPulumiStackAction(options: {
     schema: {
       input: {
         name: z =>
-          z.string().describe('Stack object name: a DNS-1123 label, at most 42 characters with the suffixes the portal adds'),
+          z
+            .string()
+            .describe(
+              'Stack object name: a DNS-1123 label, at most 42 characters with the suffixes the portal adds',
+            ),
         namespace: z => z.string().describe('Namespace of the Stack'),
-        owner: z => z.string().describe('The owning group, e.g. group:default/team-payments'),
+        owner: z =>
+          z
+            .string()
+            .describe('The owning group, e.g. group:default/team-payments'),
         env: z =>
-          z.enum(['dev', 'prod']).optional().describe('Environment of the order (default prod)'),
+          z
+            .enum(['dev', 'prod'])
+            .optional()
+            .describe('Environment of the order (default prod)'),
         kind: z =>
           z
             .string()
             .optional()
-            .describe('What the order is, for labels and the catalog: cluster, database, queue, bucket… (default stack)'),
+            .describe(
+              'What the order is, for labels and the catalog: cluster, database, queue, bucket… (default stack)',
+            ),
         stack: z => z.string().describe('Pulumi stack, org/project/stack'),
-        projectRepo: z => z.string().optional().describe('Git URL of the Pulumi program'),
+        projectRepo: z =>
+          z.string().optional().describe('Git URL of the Pulumi program'),
         branch: z => z.string().optional().describe('Git branch (or commit)'),
         commit: z => z.string().optional().describe('Git commit (or branch)'),
-        repoDir: z => z.string().optional().describe('Folder of the program in the repository'),
+        repoDir: z =>
+          z
+            .string()
+            .optional()
+            .describe('Folder of the program in the repository'),
         gitAuthSecret: z =>
-          z.string().optional().describe('Secret (same namespace) with Git credentials'),
-        programRef: z => z.string().optional().describe('Name of a Program to run instead of Git'),
+          z
+            .string()
+            .optional()
+            .describe('Secret (same namespace) with Git credentials'),
+        programRef: z =>
+          z
+            .string()
+            .optional()
+            .describe('Name of a Program to run instead of Git'),
         program: z =>
           z
             .record(z.string(), z.any())
             .optional()
-            .describe('Pulumi YAML program to create as a Program next to the Stack (then programRef is set to it)'),
+            .describe(
+              'Pulumi YAML program to create as a Program next to the Stack (then programRef is set to it)',
+            ),
         config: z =>
-          z.record(z.string(), z.string()).optional().describe('Stack config (plain values only)'),
+          z
+            .record(z.string(), z.string())
+            .optional()
+            .describe('Stack config (plain values only)'),
         envSecrets: z =>
           z
-            .record(z.string(), z.object({ secretName: z.string(), key: z.string() }))
+            .record(
+              z.string(),
+              z.object({ secretName: z.string(), key: z.string() }),
+            )
             .optional()
-            .describe('Environment variables read from Secrets in the Stack namespace (kept by External Secrets Operator)'),
+            .describe(
+              'Environment variables read from Secrets in the Stack namespace (kept by External Secrets Operator)',
+            ),
         serviceAccountName: z =>
-          z.string().optional().describe('ServiceAccount the workspace runs as'),
+          z
+            .string()
+            .optional()
+            .describe('ServiceAccount the workspace runs as'),
         createServiceAccount: z =>
-          z.boolean().optional().describe('Create the ServiceAccount and its system:auth-delegator binding'),
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Create the ServiceAccount and its system:auth-delegator binding',
+            ),
         destroyOnFinalize: z =>
-          z.boolean().optional().describe('Destroy the cloud resources when the Stack is deleted (default true)'),
-        refresh: z => z.boolean().optional().describe('Refresh before each update'),
+          z
+            .boolean()
+            .optional()
+            .describe(
+              'Destroy the cloud resources when the Stack is deleted (default true)',
+            ),
+        refresh: z =>
+          z.boolean().optional().describe('Refresh before each update'),
         resyncFrequencySeconds: z =>
           z.number().optional().describe('Resync period, at least 60 seconds'),
       },
@@ -77,7 +125,8 @@ export function createPulumiStackAction(options: {
         deliveryMode: z => z.string(),
         commit: z => z.string().optional(),
         folder: z => z.string().optional(),
-        stackUrl: z => z.string().optional().describe('Link to the stack in Pulumi Cloud'),
+        stackUrl: z =>
+          z.string().optional().describe('Link to the stack in Pulumi Cloud'),
         entityRef: z => z.string(),
       },
     },
@@ -85,7 +134,9 @@ export function createPulumiStackAction(options: {
       const { input } = ctx;
       const env = input.env ?? 'prod';
       const owner = parseOwner(input.owner);
-      const programRef = input.program ? `${input.name}-program` : input.programRef;
+      const programRef = input.program
+        ? `${input.name}-program`
+        : input.programRef;
       const stackInput = {
         name: input.name,
         namespace: input.namespace,
@@ -97,7 +148,9 @@ export function createPulumiStackAction(options: {
               branch: input.branch,
               commit: input.commit,
               repoDir: input.repoDir,
-              gitAuth: input.gitAuthSecret ? { secretName: input.gitAuthSecret } : undefined,
+              gitAuth: input.gitAuthSecret
+                ? { secretName: input.gitAuthSecret }
+                : undefined,
             },
         config: input.config,
         envSecrets: input.envSecrets,
@@ -106,9 +159,14 @@ export function createPulumiStackAction(options: {
         refresh: input.refresh,
         resyncFrequencySeconds: input.resyncFrequencySeconds,
       };
-      const issues = [...owner.issues, ...validateStackInput(stackInput as any)];
+      const issues = [
+        ...owner.issues,
+        ...validateStackInput(stackInput as any),
+      ];
       if (input.program !== undefined) {
-        issues.push(...validatePulumiYamlProgram(input.program, { field: 'program' }));
+        issues.push(
+          ...validatePulumiYamlProgram(input.program, { field: 'program' }),
+        );
       }
       if (input.program && input.programRef) {
         issues.push({
@@ -163,7 +221,10 @@ export function createPulumiStackAction(options: {
       const [org, project, stackName] = input.stack.split('/');
       ctx.output(
         'stackUrl',
-        `${settings.pulumi.cloudUrl.replace(/\/$/, '')}/${org}/${project}/${stackName}`,
+        `${settings.pulumi.cloudUrl.replace(
+          /\/$/,
+          '',
+        )}/${org}/${project}/${stackName}`,
       );
       await deliverOrder(ctx, delivery, {
         env,

@@ -45,14 +45,20 @@ export function createVClusterCreateAction(options: {
               `Cluster name: a DNS-1123 label of at most ${VCLUSTER_NAME_MAX_LENGTH} characters`,
             ),
         owner: z =>
-          z.string().describe('The owning group, e.g. group:default/team-payments'),
+          z
+            .string()
+            .describe('The owning group, e.g. group:default/team-payments'),
         size: z =>
-          z.string().describe(`One of the configured sizes: ${sizes.join(', ')}`),
+          z
+            .string()
+            .describe(`One of the configured sizes: ${sizes.join(', ')}`),
         kubernetesVersion: z =>
           z
             .string()
             .optional()
-            .describe('Kubernetes version of the vCluster, e.g. 1.31 (default: the chart default)'),
+            .describe(
+              'Kubernetes version of the vCluster, e.g. 1.31 (default: the chart default)',
+            ),
         lifetimeDays: z =>
           z
             .number()
@@ -71,9 +77,11 @@ export function createVClusterCreateAction(options: {
         folder: z => z.string().optional().describe('gitops: the folder'),
         namespace: z => z.string().describe('The namespace of the vCluster'),
         applicationName: z => z.string().describe('The Argo CD Application'),
-        expiresAt: z => z.string().describe('When the cluster expires (ISO 8601)'),
+        expiresAt: z =>
+          z.string().describe('When the cluster expires (ISO 8601)'),
         entityRef: z => z.string().describe('The catalog entity of the order'),
-        argocdUrl: z => z.string().optional().describe('Link to the Argo CD application'),
+        argocdUrl: z =>
+          z.string().optional().describe('Link to the Argo CD application'),
       },
     },
     async handler(ctx) {
@@ -118,7 +126,10 @@ export function createVClusterCreateAction(options: {
       }
       if (input.purpose !== undefined) {
         issues.push(
-          ...validateFreeText(input.purpose, { field: 'purpose', maxLength: 500 }),
+          ...validateFreeText(input.purpose, {
+            field: 'purpose',
+            maxLength: 500,
+          }),
         );
       }
       throwIfIssues(issues);
@@ -160,7 +171,9 @@ export function createVClusterCreateAction(options: {
       if (settings.argocd.baseUrl) {
         ctx.output(
           'argocdUrl',
-          `${settings.argocd.baseUrl.replace(/\/$/, '')}/applications/${settings.argocd.namespace}/${built.application.metadata.name}`,
+          `${settings.argocd.baseUrl.replace(/\/$/, '')}/applications/${
+            settings.argocd.namespace
+          }/${built.application.metadata.name}`,
         );
       }
       await deliverOrder(ctx, delivery, {
