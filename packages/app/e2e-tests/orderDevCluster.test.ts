@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { test, expect, Page } from '@playwright/test';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const screenshots = path.join(repoRoot, 'test-results/screenshots');
+
+async function signIn(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(page.getByRole('heading', { name: 'KEBAP Catalog' })).toBeVisible();
+}
+
+async function pickOwner(page: Page, title: string) {
+  await page.getByRole('textbox', { name: 'Owner' }).click();
+  await page.getByRole('option', { name: title, exact: true }).click();
+}
+
+async function openDevClusterForm(page: Page) {
+  await page.goto('/create/templates/default/dev-cluster');
+  await expect(page.getByText('Order a dev cluster').first()).toBeVisible();
+}
+
+test('orders a dev cluster through the form and the task completes with a commit', async ({
+  page,
+}) => {
+  await signIn(page);
+  await openDevClusterForm(page);
+  await page.getByLabel('Name').fill('e2e-alpha');
+  await pickOwner(page, 'Payments');
+  await page.getByLabel('Purpose').fill('Browser test order');
+  await page.screenshot({ path: path.join(screenshots, 'dev-cluster-form.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+
+  await expect(page.getByText('Register it in Argo CD as a dev cluster')).toBeVisible();
+  await expect(page.getByText(/Dev cluster e2e-alpha ordered by gitops delivery/)).toBeVisible({
+    timeout: 60_000,
+  });
+  await page.screenshot({ path: path.join(screenshots, 'dev-cluster-ordered.png'), fullPage: true });
+});
+
+test('the form refuses a bad cluster name', async ({ page }) => {
+  await signIn(page);
+  await openDevClusterForm(page);
+  await page.getByLabel('Name').fill('Bad_Name');
+  await pickOwner(page, 'Payments');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await expect(page.getByText(/must match pattern/i).first()).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Create' })).toHaveCount(0);
+  await page.screenshot({ path: path.join(screenshots, 'dev-cluster-bad-name.png'), fullPage: true });
+});
