@@ -7,7 +7,9 @@ const screenshots = path.join(repoRoot, 'test-results/screenshots');
 async function signIn(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(page.getByRole('heading', { name: 'KEBAP Catalog' })).toBeVisible();
+  await expect(
+    page.getByRole('heading', { name: 'KEBAP Catalog' }),
+  ).toBeVisible();
 }
 
 async function pickOwner(page: Page, title: string) {
@@ -28,16 +30,39 @@ test('orders a dev cluster through the form and the task completes with a commit
   await page.getByLabel('Name').fill('e2e-alpha');
   await pickOwner(page, 'Payments');
   await page.getByLabel('Purpose').fill('Browser test order');
-  await page.screenshot({ path: path.join(screenshots, 'dev-cluster-form.png'), fullPage: true });
+  await page.screenshot({
+    path: path.join(screenshots, 'dev-cluster-form.png'),
+    fullPage: true,
+  });
 
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
 
-  await expect(page.getByText('Register it in Argo CD as a dev cluster')).toBeVisible();
-  await expect(page.getByText(/Dev cluster e2e-alpha ordered by gitops delivery/)).toBeVisible({
+  await expect(
+    page.getByText('Register it in Argo CD as a dev cluster'),
+  ).toBeVisible();
+  await expect(
+    page.getByText(/Dev cluster e2e-alpha ordered by gitops delivery/),
+  ).toBeVisible({
     timeout: 60_000,
   });
-  await page.screenshot({ path: path.join(screenshots, 'dev-cluster-ordered.png'), fullPage: true });
+  await page.screenshot({
+    path: path.join(screenshots, 'dev-cluster-ordered.png'),
+    fullPage: true,
+  });
+
+  // the order appears in the catalog by itself (the orders entity provider)
+  await expect(async () => {
+    await page.goto('/catalog/default/resource/dev-e2e-alpha');
+    await expect(
+      page.getByText('e2e-alpha (dev vCluster)').first(),
+    ).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 60_000 });
+  await expect(page.getByText('kubernetes-cluster').first()).toBeVisible();
+  await page.screenshot({
+    path: path.join(screenshots, 'dev-cluster-entity.png'),
+    fullPage: true,
+  });
 });
 
 test('the form refuses a bad cluster name', async ({ page }) => {
@@ -48,5 +73,8 @@ test('the form refuses a bad cluster name', async ({ page }) => {
   await page.getByRole('button', { name: 'Review' }).click();
   await expect(page.getByText(/must match pattern/i).first()).toBeVisible();
   await expect(page.getByRole('button', { name: 'Create' })).toHaveCount(0);
-  await page.screenshot({ path: path.join(screenshots, 'dev-cluster-bad-name.png'), fullPage: true });
+  await page.screenshot({
+    path: path.join(screenshots, 'dev-cluster-bad-name.png'),
+    fullPage: true,
+  });
 });

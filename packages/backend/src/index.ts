@@ -24,6 +24,8 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// ordered resources appear in the catalog by themselves
+backend.add(import('@internal/plugin-catalog-backend-module-kebap'));
 
 // scaffolder, with the KEBAP ordering actions and pulumi:new / pulumi:up
 backend.add(import('@backstage/plugin-scaffolder-backend'));

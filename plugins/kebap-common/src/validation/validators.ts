@@ -1,6 +1,9 @@
 import { Issue } from './Issue';
 import { validateOrderName } from './validateOrderName';
 
+// eslint-disable-next-line no-control-regex
+const controlOrBackslash = /[\x00-\x1f\x7f\\]/;
+
 /** A namespace name: a DNS-1123 label (63 max), not a reserved one. */
 export function validateNamespace(
   value: unknown,
@@ -179,7 +182,7 @@ export function validateRepoDir(
   if (
     value.startsWith('/') ||
     value.split('/').includes('..') ||
-    /[\x00-\x1f\x7f\\]/.test(value) ||
+    controlOrBackslash.test(value) ||
     value.length > 500
   ) {
     return [

@@ -1,0 +1,173 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import yaml from 'yaml';
+import { mockServices } from '@backstage/backend-test-utils';
+import { orderMetadata } from '@internal/plugin-kebap-common';
+import { KebapOrdersEntityProvider } from './KebapOrdersEntityProvider';
+
+const author = { name: 't', email: 't@localhost' };
+
+function object(
+  kind: string,
+  name: string,
+  meta: ReturnType<typeof orderMetadata>,
+  extra: Record<string, string> = {},
+) {
+  return {
+    apiVersion: 'v1',
+    kind,
+    metadata: {
+      name,
+      labels: meta.labels,
+      annotations: { ...meta.annotations, ...extra },
+    },
+  };
+}
+
+describe('KebapOrdersEntityProvider', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'orders-'));
+    await git.init({ fs, dir, defaultBranch: 'main' });
+  });
+  afterEach(() => fs.promises.rm(dir, { recursive: true, force: true }));
+
+  async function commit(files: Record<string, unknown | undefined>) {
+    for (const [file, content] of Object.entries(files)) {
+      if (content === undefined) {
+        await fs.promises.rm(path.join(dir, file));
+        await git.remove({ fs, dir, filepath: file });
+      } else {
+        await fs.promises.mkdir(path.dirname(path.join(dir, file)), {
+          recursive: true,
+        });
+        await fs.promises.writeFile(
+          path.join(dir, file),
+          yaml.stringify(content),
+        );
+        await git.add({ fs, dir, filepath: file });
+      }
+    }
+    await git.commit({ fs, dir, message: 'x', author });
+  }
+
+  const vc = orderMetadata({
+    orderName: 'alpha',
+    owner: 'group:default/team-payments',
+    entityRef: 'resource:default/dev-alpha',
+    env: 'dev',
+    kind: 'vcluster',
+    template: 'template:default/dev-cluster',
+    taskId: 't-1',
+  });
+  const reg = orderMetadata({
+    ...{
+      orderName: 'alpha',
+      owner: 'group:default/team-payments',
+      entityRef: 'resource:default/dev-alpha',
+      env: 'dev',
+    },
+    kind: 'cluster-registration',
+  });
+
+  function connect() {
+    const mutations: any[] = [];
+    const provider = new KebapOrdersEntityProvider({
+      repoPath: dir,
+      logger: mockServices.logger.mock(),
+    });
+    provider.connect({
+      applyMutation: async m => void mutations.push(m),
+      refresh: async () => {},
+    });
+    return { provider, mutations };
+  }
+
+  it('emits one Resource per committed order, owned by the order’s owner', async () => {
+    await commit({
+      'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml': object(
+        'Namespace',
+        'vc-alpha',
+        vc,
+        {
+          'kebap.io/expires-at': '2026-12-01T00:00:00.000Z',
+          'kebap.io/purpose': 'API tests',
+        },
+      ),
+      'orders/dev/alpha/registration/secretstore.yaml': object(
+        'SecretStore',
+        'vc-alpha-kubeconfig',
+        reg,
+      ),
+      'README.md': 'not an order',
+    });
+    const { provider, mutations } = connect();
+    await provider.refresh();
+    expect(mutations).toHaveLength(1);
+    expect(mutations[0].type).toBe('full');
+    expect(mutations[0].entities).toEqual([
+      {
+        locationKey: 'kebap-orders',
+        entity: {
+          apiVersion: 'backstage.io/v1alpha1',
+          kind: 'Resource',
+          metadata: {
+            name: 'dev-alpha',
+            title: 'alpha (dev vCluster)',
+            description: 'API tests',
+            annotations: {
+              'backstage.io/managed-by-location': `kebap-orders:${dir}/orders/dev/alpha`,
+              'backstage.io/managed-by-origin-location': `kebap-orders:${dir}/orders/dev/alpha`,
+              'backstage.io/kubernetes-id': 'dev-alpha',
+              'backstage.io/kubernetes-label-selector':
+                'kebap.io/order=alpha,kebap.io/env=dev',
+              'kebap.io/order': 'alpha',
+              'kebap.io/env': 'dev',
+              'kebap.io/kind': 'vcluster',
+              'kebap.io/objects':
+                'v1/SecretStore/vc-alpha-kubeconfig,v1/Namespace/vc-alpha',
+              'kebap.io/template-ref': 'template:default/dev-cluster',
+              'kebap.io/task-id': 't-1',
+              'kebap.io/expires-at': '2026-12-01T00:00:00.000Z',
+            },
+            tags: ['kebap', 'dev', 'vcluster'],
+          },
+          spec: {
+            type: 'kubernetes-cluster',
+            owner: 'group:default/team-payments',
+            system: 'kebap',
+          },
+        },
+      },
+    ]);
+  });
+
+  it('drops an order whose folder was removed, and ignores objects the portal did not write', async () => {
+    await commit({
+      'orders/dev/alpha/vcluster/ns.yaml': object('Namespace', 'vc-alpha', vc),
+    });
+    const { provider, mutations } = connect();
+    await provider.refresh();
+    await commit({
+      'orders/dev/alpha/vcluster/ns.yaml': undefined,
+      'orders/dev/stray/x/cm.yaml': {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'cm' },
+      },
+    });
+    await provider.refresh();
+    expect(
+      mutations.map(m => m.entities.map((e: any) => e.entity.metadata.name)),
+    ).toEqual([['dev-alpha'], []]);
+  });
+
+  it('emits nothing before the repository exists', async () => {
+    await fs.promises.rm(path.join(dir, '.git'), { recursive: true });
+    const { provider, mutations } = connect();
+    await provider.refresh();
+    expect(mutations[0].entities).toEqual([]);
+  });
+});
