@@ -3,19 +3,14 @@ import {
   ANNOTATION_ORIGIN_LOCATION,
   Entity,
 } from '@backstage/catalog-model';
-import { KEBAP_ANNOTATIONS, KEBAP_LABELS } from '@internal/plugin-kebap-common';
+import {
+  KEBAP_ANNOTATIONS,
+  KEBAP_LABELS,
+  OrderObject,
+} from '@internal/plugin-kebap-common';
 
-/** An object of an order, as delivered (only what the mapping reads). */
-export interface OrderedObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-}
+/** An object of an order, as delivered. */
+export type OrderedObject = OrderObject;
 
 const resourceTypes: Record<string, string> = {
   vcluster: 'kubernetes-cluster',

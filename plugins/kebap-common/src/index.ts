@@ -27,6 +27,7 @@ export {
   orderMetadata,
 } from './ownership/orderMetadata';
 export type { OrderMetadata } from './ownership/orderMetadata';
+export type { OrderObject } from './ownership/OrderObject';
 export {
   buildProgram,
   buildStack,

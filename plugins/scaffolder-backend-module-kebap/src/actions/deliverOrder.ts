@@ -4,6 +4,22 @@ import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
 import { Order, OrderDelivery, refOf } from '../delivery/OrderDelivery';
 
+/** The outputs every ordering action has, from {@link deliverOrder}. */
+export const deliveryOutputs = {
+  manifests: (z: any) => z.string().describe('The rendered manifests (YAML)'),
+  refs: (z: any) =>
+    z
+      .array(z.string())
+      .describe('apiVersion/kind/namespace/name of each object'),
+  deliveryMode: (z: any) => z.string().describe('gitops or kubernetes'),
+  commit: (z: any) => z.string().optional().describe('gitops: the commit'),
+  folder: (z: any) =>
+    z
+      .string()
+      .optional()
+      .describe('gitops: the folder of this part of the order'),
+};
+
 /** Renders objects as one multi-document YAML text. */
 export function renderObjects(objects: Order['objects']): string {
   return objects.map(o => yaml.stringify(o, { lineWidth: 0 })).join('---\n');

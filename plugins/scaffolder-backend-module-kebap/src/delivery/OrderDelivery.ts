@@ -1,17 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import type { OrderObject } from '@internal/plugin-kebap-common';
 
-/** A Kubernetes object as the builders produce it. */
-export interface OrderObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-  [key: string]: unknown;
-}
+export type { OrderObject };
 
 /** One order: the objects of one ordered thing, delivered together. */
 export interface Order {

@@ -7,7 +7,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
 import { OrderDelivery } from '../../delivery/OrderDelivery';
-import { deliverOrder } from '../deliverOrder';
+import { deliverOrder, deliveryOutputs } from '../deliverOrder';
 import { orderProvenance, parseOwner, throwIfIssues } from '../orderInputs';
 import { examples } from './cluster.examples';
 
@@ -38,11 +38,7 @@ export function createArgoCdClusterAction(options: {
         owner: z => z.string().describe('The owning group'),
       },
       output: {
-        manifests: z => z.string(),
-        refs: z => z.array(z.string()),
-        deliveryMode: z => z.string(),
-        commit: z => z.string().optional(),
-        folder: z => z.string().optional(),
+        ...deliveryOutputs,
         clusterName: z => z.string().describe('The cluster name in Argo CD'),
         server: z => z.string().describe('The API server URL Argo CD uses'),
       },

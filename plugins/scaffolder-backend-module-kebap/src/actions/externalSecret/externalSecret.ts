@@ -8,7 +8,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
 import { OrderDelivery } from '../../delivery/OrderDelivery';
-import { deliverOrder } from '../deliverOrder';
+import { deliverOrder, deliveryOutputs } from '../deliverOrder';
 import {
   Issue,
   orderProvenance,
@@ -87,11 +87,7 @@ export function createExternalSecretAction(options: {
             .describe('How often ESO re-reads the store (default 1h)'),
       },
       output: {
-        manifests: z => z.string(),
-        refs: z => z.array(z.string()),
-        deliveryMode: z => z.string(),
-        commit: z => z.string().optional(),
-        folder: z => z.string().optional(),
+        ...deliveryOutputs,
         secretName: z => z.string().describe('The Secret that ESO keeps'),
       },
     },

@@ -9,7 +9,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
 import { OrderDelivery, OrderObject } from '../../delivery/OrderDelivery';
-import { deliverOrder } from '../deliverOrder';
+import { deliverOrder, deliveryOutputs } from '../deliverOrder';
 import { orderProvenance, parseOwner, throwIfIssues } from '../orderInputs';
 import { examples } from './stack.examples';
 
@@ -120,11 +120,7 @@ export function createPulumiStackAction(options: {
           z.number().optional().describe('Resync period, at least 60 seconds'),
       },
       output: {
-        manifests: z => z.string(),
-        refs: z => z.array(z.string()),
-        deliveryMode: z => z.string(),
-        commit: z => z.string().optional(),
-        folder: z => z.string().optional(),
+        ...deliveryOutputs,
         stackUrl: z =>
           z.string().optional().describe('Link to the stack in Pulumi Cloud'),
         entityRef: z => z.string(),

@@ -8,7 +8,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
 import { OrderDelivery } from '../../delivery/OrderDelivery';
-import { deliverOrder } from '../deliverOrder';
+import { deliverOrder, deliveryOutputs } from '../deliverOrder';
 import {
   Issue,
   orderProvenance,
@@ -70,11 +70,7 @@ export function createVClusterCreateAction(options: {
           z.string().optional().describe('What the cluster is for (free text)'),
       },
       output: {
-        manifests: z => z.string().describe('The rendered manifests (YAML)'),
-        refs: z => z.array(z.string()).describe('The objects delivered'),
-        deliveryMode: z => z.string(),
-        commit: z => z.string().optional().describe('gitops: the commit'),
-        folder: z => z.string().optional().describe('gitops: the folder'),
+        ...deliveryOutputs,
         namespace: z => z.string().describe('The namespace of the vCluster'),
         applicationName: z => z.string().describe('The Argo CD Application'),
         expiresAt: z =>
