@@ -1,0 +1,236 @@
+import http from 'node:http';
+import https from 'node:https';
+import yaml from 'yaml';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Config } from '@backstage/config';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import type { OrderObject } from '@internal/plugin-kebap-common';
+import { ObjectRef, refString, resourcePath } from './kubernetesResources';
+
+/** How failing calls are retried. */
+export interface RetryOptions {
+  /** total attempts, the first included (default 4) */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** per request (default 10 s) */
+  timeoutMs: number;
+}
+
+/** An API answer the client does not turn into a Backstage error type. */
+export class KubernetesApiError extends Error {
+  readonly status?: number;
+  readonly reason?: string;
+  constructor(message: string, options: { status?: number; reason?: string }) {
+    super(message);
+    this.name = 'KubernetesApiError';
+    this.status = options.status;
+    this.reason = options.reason;
+  }
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** Error codes of calls worth another try. */
+const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EAI_AGAIN']);
+
+/**
+ * The portal's Kubernetes client: get, list, server-side apply (PATCH
+ * `application/apply-patch+yaml` with a named field manager), delete.
+ * Transient failures (5xx, 429, timeouts, connection resets) are retried
+ * with exponential backoff a bounded number of times; 4xx answers are
+ * mapped to Backstage errors and never retried (but 429).
+ */
+export class KubernetesClient {
+  /**
+   * From config: `kebap.kubernetes.kubeconfigPath` (+ `.context`),
+   * `kebap.kubernetes.inCluster`, or `kebap.kubernetes.clusterName` naming a
+   * cluster of the Backstage `kubernetes` config (url, serviceAccountToken,
+   * caData, skipTLSVerify; without a token, the pod's service account).
+   */
+  static fromConfig(config: Config, options: { logger: LoggerService; retry?: Partial<RetryOptions> }): KubernetesClient {
+    const kc = new KubeConfig();
+    const path = config.getOptionalString('kebap.kubernetes.kubeconfigPath');
+    const clusterName = config.getOptionalString('kebap.kubernetes.clusterName');
+    if (path) {
+      kc.loadFromFile(path);
+      const context = config.getOptionalString('kebap.kubernetes.context');
+      if (context) kc.setCurrentContext(context);
+    } else if (clusterName) {
+      const clusters = (config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [])
+        .filter(m => m.getString('type') === 'config')
+        .flatMap(m => m.getOptionalConfigArray('clusters') ?? []);
+      const cluster = clusters.find(c => c.getString('name') === clusterName);
+      if (!cluster) {
+        throw new Error(`kebap.kubernetes.clusterName: no cluster named '${clusterName}' in the kubernetes config`);
+      }
+      const token = cluster.getOptionalString('serviceAccountToken');
+      if (!token) {
+        kc.loadFromCluster();
+      } else {
+        kc.loadFromClusterAndUser(
+          {
+            name: clusterName,
+            server: cluster.getString('url'),
+            caData: cluster.getOptionalString('caData'),
+            skipTLSVerify: cluster.getOptionalBoolean('skipTLSVerify') ?? false,
+          },
+          { name: 'kebap-portal', token },
+        );
+      }
+    } else if (config.getOptionalBoolean('kebap.kubernetes.inCluster') ?? true) {
+      kc.loadFromCluster();
+    }
+    return KubernetesClient.fromKubeConfig(kc, options);
+  }
+
+  static fromKubeConfig(kc: KubeConfig, options: { logger: LoggerService; retry?: Partial<RetryOptions> }): KubernetesClient {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('The kubeconfig has no current cluster');
+    return new KubernetesClient({
+      baseUrl: cluster.server,
+      logger: options.logger,
+      retry: options.retry,
+      applyAuth: opts => kc.applyToHTTPSOptions(opts),
+    });
+  }
+
+  private readonly baseUrl: URL;
+  private readonly logger: LoggerService;
+  private readonly retry: RetryOptions;
+  private readonly applyAuth?: (opts: https.RequestOptions) => Promise<void>;
+  /** Requests sent, retries included: for benchmarks and reports. */
+  requestCount = 0;
+
+  constructor(options: {
+    baseUrl: string;
+    logger: LoggerService;
+    retry?: Partial<RetryOptions>;
+    applyAuth?: (opts: https.RequestOptions) => Promise<void>;
+  }) {
+    this.baseUrl = new URL(options.baseUrl);
+    this.logger = options.logger;
+    this.applyAuth = options.applyAuth;
+    this.retry = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000, timeoutMs: 10_000, ...options.retry };
+  }
+
+  async get(ref: ObjectRef): Promise<OrderObject | undefined> {
+    const answer = await this.call('GET', resourcePath(ref));
+    if (answer.status === 404) return undefined;
+    this.check(answer, `GET ${refString(ref)}`);
+    return JSON.parse(answer.body);
+  }
+
+  async list(options: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): Promise<OrderObject[]> {
+    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : '';
+    const answer = await this.call('GET', resourcePath(options) + query);
+    this.check(answer, `LIST ${options.kind}`);
+    const list = JSON.parse(answer.body);
+    return (list.items ?? []).map((item: Partial<OrderObject>) => ({ ...item, apiVersion: options.apiVersion, kind: options.kind }) as OrderObject);
+  }
+
+  /** Server-side apply; never forces ownership of fields another manager owns. */
+  async apply(obj: OrderObject, options: { fieldManager: string; force?: boolean; dryRun?: boolean }): Promise<OrderObject> {
+    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+    const query = new URLSearchParams({ fieldManager: options.fieldManager });
+    if (options.force) query.set('force', 'true');
+    if (options.dryRun) query.set('dryRun', 'All');
+    const answer = await this.call('PATCH', `${resourcePath(ref)}?${query}`, yaml.stringify(obj), 'application/apply-patch+yaml');
+    this.check(answer, `apply ${refString(ref)}`);
+    return JSON.parse(answer.body);
+  }
+
+  async delete(ref: ObjectRef, options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean> {
+    const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options?.propagationPolicy ?? 'Foreground' });
+    const answer = await this.call('DELETE', resourcePath(ref), body, 'application/json');
+    if (answer.status === 404) return false;
+    this.check(answer, `DELETE ${refString(ref)}`);
+    return true;
+  }
+
+  private check(answer: Answer, what: string): void {
+    if (answer.status >= 200 && answer.status < 300) return;
+    let message = answer.body;
+    let reason: string | undefined;
+    try {
+      const status = JSON.parse(answer.body);
+      message = status.message ?? message;
+      reason = status.reason;
+    } catch {
+      // not a Status object
+    }
+    const text = `${what}: ${message}`;
+    if (answer.status === 409) throw new ConflictError(text);
+    if (answer.status === 404) throw new NotFoundError(text);
+    if (answer.status === 400 || answer.status === 422 || answer.status === 415) throw new InputError(text);
+    throw new KubernetesApiError(`${text} (HTTP ${answer.status})`, { status: answer.status, reason });
+  }
+
+  /** One API call with bounded retries of transient failures. */
+  private async call(method: string, path: string, body?: string, contentType?: string): Promise<Answer> {
+    let lastError: Error | undefined;
+    for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
+      let delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+      try {
+        const answer = await this.send(method, path, body, contentType);
+        if (answer.status < 500 && answer.status !== 429) return answer;
+        if (answer.status === 429) {
+          const after = Number(answer.headers['retry-after']);
+          if (Number.isFinite(after) && after >= 0) delay = Math.min(this.retry.maxDelayMs, after * 1000);
+        }
+        lastError = new KubernetesApiError(`${method} ${path}: HTTP ${answer.status}`, { status: answer.status });
+        if (attempt === this.retry.attempts) return answer;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        if (!transientCodes.has(code)) throw e;
+        lastError = e as Error;
+        if (attempt === this.retry.attempts) break;
+      }
+      this.logger.warn(`${method} ${path}: ${lastError?.message}; retry ${attempt} of ${this.retry.attempts - 1} in ${delay} ms`);
+      await new Promise(r => setTimeout(r, delay));
+    }
+    throw new KubernetesApiError(
+      `${method} ${path} failed after ${this.retry.attempts} attempts: ${lastError?.message}`,
+      {},
+    );
+  }
+
+  private async send(method: string, path: string, body?: string, contentType?: string): Promise<Answer> {
+    const url = new URL(path, this.baseUrl);
+    const options: https.RequestOptions = {
+      method,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: {
+        Accept: 'application/json',
+        ...(contentType ? { 'Content-Type': contentType } : {}),
+        ...(body ? { 'Content-Length': Buffer.byteLength(body) } : {}),
+      },
+    };
+    if (this.applyAuth) await this.applyAuth(options);
+    const mod = url.protocol === 'http:' ? http : https;
+    this.requestCount++;
+    return new Promise<Answer>((resolve, reject) => {
+      const req = mod.request(options, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', c => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.setTimeout(this.retry.timeoutMs, () => {
+        const err: NodeJS.ErrnoException = new Error(`timed out after ${this.retry.timeoutMs} ms`);
+        err.code = 'ETIMEDOUT';
+        req.destroy(err);
+      });
+      req.on('error', reject);
+      if (body) req.write(body);
+      req.end();
+    });
+  }
+}

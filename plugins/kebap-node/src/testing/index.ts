@@ -1,0 +1,2 @@
+export { FakeKubernetesApi } from './FakeKubernetesApi';
+export type { FakeCall, FakeFault } from './FakeKubernetesApi';
