@@ -37,7 +37,14 @@ interface Answer {
 }
 
 /** Error codes of calls worth another try. */
-const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EAI_AGAIN']);
+const transientCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EAI_AGAIN',
+]);
 
 /**
  * The portal's Kubernetes client: get, list, server-side apply (PATCH
@@ -53,21 +60,30 @@ export class KubernetesClient {
    * cluster of the Backstage `kubernetes` config (url, serviceAccountToken,
    * caData, skipTLSVerify; without a token, the pod's service account).
    */
-  static fromConfig(config: Config, options: { logger: LoggerService; retry?: Partial<RetryOptions> }): KubernetesClient {
+  static fromConfig(
+    config: Config,
+    options: { logger: LoggerService; retry?: Partial<RetryOptions> },
+  ): KubernetesClient {
     const kc = new KubeConfig();
     const path = config.getOptionalString('kebap.kubernetes.kubeconfigPath');
-    const clusterName = config.getOptionalString('kebap.kubernetes.clusterName');
+    const clusterName = config.getOptionalString(
+      'kebap.kubernetes.clusterName',
+    );
     if (path) {
       kc.loadFromFile(path);
       const context = config.getOptionalString('kebap.kubernetes.context');
       if (context) kc.setCurrentContext(context);
     } else if (clusterName) {
-      const clusters = (config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? [])
+      const clusters = (
+        config.getOptionalConfigArray('kubernetes.clusterLocatorMethods') ?? []
+      )
         .filter(m => m.getString('type') === 'config')
         .flatMap(m => m.getOptionalConfigArray('clusters') ?? []);
       const cluster = clusters.find(c => c.getString('name') === clusterName);
       if (!cluster) {
-        throw new Error(`kebap.kubernetes.clusterName: no cluster named '${clusterName}' in the kubernetes config`);
+        throw new Error(
+          `kebap.kubernetes.clusterName: no cluster named '${clusterName}' in the kubernetes config`,
+        );
       }
       const token = cluster.getOptionalString('serviceAccountToken');
       if (!token) {
@@ -83,13 +99,19 @@ export class KubernetesClient {
           { name: 'kebap-portal', token },
         );
       }
-    } else if (config.getOptionalBoolean('kebap.kubernetes.inCluster') ?? true) {
+    } else if (
+      config.getOptionalBoolean('kebap.kubernetes.inCluster') ??
+      true
+    ) {
       kc.loadFromCluster();
     }
     return KubernetesClient.fromKubeConfig(kc, options);
   }
 
-  static fromKubeConfig(kc: KubeConfig, options: { logger: LoggerService; retry?: Partial<RetryOptions> }): KubernetesClient {
+  static fromKubeConfig(
+    kc: KubeConfig,
+    options: { logger: LoggerService; retry?: Partial<RetryOptions> },
+  ): KubernetesClient {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('The kubeconfig has no current cluster');
     return new KubernetesClient({
@@ -116,7 +138,13 @@ export class KubernetesClient {
     this.baseUrl = new URL(options.baseUrl);
     this.logger = options.logger;
     this.applyAuth = options.applyAuth;
-    this.retry = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2000, timeoutMs: 10_000, ...options.retry };
+    this.retry = {
+      attempts: 4,
+      baseDelayMs: 200,
+      maxDelayMs: 2000,
+      timeoutMs: 10_000,
+      ...options.retry,
+    };
   }
 
   async get(ref: ObjectRef): Promise<OrderObject | undefined> {
@@ -126,28 +154,67 @@ export class KubernetesClient {
     return JSON.parse(answer.body);
   }
 
-  async list(options: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string }): Promise<OrderObject[]> {
-    const query = options.labelSelector ? `?labelSelector=${encodeURIComponent(options.labelSelector)}` : '';
+  async list(options: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    labelSelector?: string;
+  }): Promise<OrderObject[]> {
+    const query = options.labelSelector
+      ? `?labelSelector=${encodeURIComponent(options.labelSelector)}`
+      : '';
     const answer = await this.call('GET', resourcePath(options) + query);
     this.check(answer, `LIST ${options.kind}`);
     const list = JSON.parse(answer.body);
-    return (list.items ?? []).map((item: Partial<OrderObject>) => ({ ...item, apiVersion: options.apiVersion, kind: options.kind }) as OrderObject);
+    return (list.items ?? []).map(
+      (item: Partial<OrderObject>) =>
+        ({
+          ...item,
+          apiVersion: options.apiVersion,
+          kind: options.kind,
+        } as OrderObject),
+    );
   }
 
   /** Server-side apply; never forces ownership of fields another manager owns. */
-  async apply(obj: OrderObject, options: { fieldManager: string; force?: boolean; dryRun?: boolean }): Promise<OrderObject> {
-    const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
+  async apply(
+    obj: OrderObject,
+    options: { fieldManager: string; force?: boolean; dryRun?: boolean },
+  ): Promise<OrderObject> {
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+    };
     const query = new URLSearchParams({ fieldManager: options.fieldManager });
     if (options.force) query.set('force', 'true');
     if (options.dryRun) query.set('dryRun', 'All');
-    const answer = await this.call('PATCH', `${resourcePath(ref)}?${query}`, yaml.stringify(obj), 'application/apply-patch+yaml');
+    const answer = await this.call(
+      'PATCH',
+      `${resourcePath(ref)}?${query}`,
+      yaml.stringify(obj),
+      'application/apply-patch+yaml',
+    );
     this.check(answer, `apply ${refString(ref)}`);
     return JSON.parse(answer.body);
   }
 
-  async delete(ref: ObjectRef, options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' }): Promise<boolean> {
-    const body = JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: options?.propagationPolicy ?? 'Foreground' });
-    const answer = await this.call('DELETE', resourcePath(ref), body, 'application/json');
+  async delete(
+    ref: ObjectRef,
+    options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' },
+  ): Promise<boolean> {
+    const body = JSON.stringify({
+      kind: 'DeleteOptions',
+      apiVersion: 'v1',
+      propagationPolicy: options?.propagationPolicy ?? 'Foreground',
+    });
+    const answer = await this.call(
+      'DELETE',
+      resourcePath(ref),
+      body,
+      'application/json',
+    );
     if (answer.status === 404) return false;
     this.check(answer, `DELETE ${refString(ref)}`);
     return true;
@@ -167,23 +234,39 @@ export class KubernetesClient {
     const text = `${what}: ${message}`;
     if (answer.status === 409) throw new ConflictError(text);
     if (answer.status === 404) throw new NotFoundError(text);
-    if (answer.status === 400 || answer.status === 422 || answer.status === 415) throw new InputError(text);
-    throw new KubernetesApiError(`${text} (HTTP ${answer.status})`, { status: answer.status, reason });
+    if (answer.status === 400 || answer.status === 422 || answer.status === 415)
+      throw new InputError(text);
+    throw new KubernetesApiError(`${text} (HTTP ${answer.status})`, {
+      status: answer.status,
+      reason,
+    });
   }
 
   /** One API call with bounded retries of transient failures. */
-  private async call(method: string, path: string, body?: string, contentType?: string): Promise<Answer> {
+  private async call(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+  ): Promise<Answer> {
     let lastError: Error | undefined;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
-      let delay = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+      let delay = Math.min(
+        this.retry.maxDelayMs,
+        this.retry.baseDelayMs * 2 ** (attempt - 1),
+      );
       try {
         const answer = await this.send(method, path, body, contentType);
         if (answer.status < 500 && answer.status !== 429) return answer;
         if (answer.status === 429) {
           const after = Number(answer.headers['retry-after']);
-          if (Number.isFinite(after) && after >= 0) delay = Math.min(this.retry.maxDelayMs, after * 1000);
+          if (Number.isFinite(after) && after >= 0)
+            delay = Math.min(this.retry.maxDelayMs, after * 1000);
         }
-        lastError = new KubernetesApiError(`${method} ${path}: HTTP ${answer.status}`, { status: answer.status });
+        lastError = new KubernetesApiError(
+          `${method} ${path}: HTTP ${answer.status}`,
+          { status: answer.status },
+        );
         if (attempt === this.retry.attempts) return answer;
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code ?? '';
@@ -191,7 +274,11 @@ export class KubernetesClient {
         lastError = e as Error;
         if (attempt === this.retry.attempts) break;
       }
-      this.logger.warn(`${method} ${path}: ${lastError?.message}; retry ${attempt} of ${this.retry.attempts - 1} in ${delay} ms`);
+      this.logger.warn(
+        `${method} ${path}: ${lastError?.message}; retry ${attempt} of ${
+          this.retry.attempts - 1
+        } in ${delay} ms`,
+      );
       await new Promise(r => setTimeout(r, delay));
     }
     throw new KubernetesApiError(
@@ -200,7 +287,12 @@ export class KubernetesClient {
     );
   }
 
-  private async send(method: string, path: string, body?: string, contentType?: string): Promise<Answer> {
+  private async send(
+    method: string,
+    path: string,
+    body?: string,
+    contentType?: string,
+  ): Promise<Answer> {
     const url = new URL(path, this.baseUrl);
     const options: https.RequestOptions = {
       method,
@@ -220,11 +312,19 @@ export class KubernetesClient {
       const req = mod.request(options, res => {
         const chunks: Buffer[] = [];
         res.on('data', c => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         res.on('error', reject);
       });
       req.setTimeout(this.retry.timeoutMs, () => {
-        const err: NodeJS.ErrnoException = new Error(`timed out after ${this.retry.timeoutMs} ms`);
+        const err: NodeJS.ErrnoException = new Error(
+          `timed out after ${this.retry.timeoutMs} ms`,
+        );
         err.code = 'ETIMEDOUT';
         req.destroy(err);
       });

@@ -19,13 +19,20 @@ const refOf = (o: OrderObject): ObjectRef => ({
 });
 
 /** Runs at most `limit` of the tasks at once. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+async function pool<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+) {
   const queue = [...items];
-  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-      await fn(item);
-    }
-  });
+  const workers = Array.from(
+    { length: Math.min(limit, queue.length) },
+    async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
+        await fn(item);
+      }
+    },
+  );
   await Promise.all(workers);
 }
 
@@ -63,7 +70,9 @@ export async function applyObjects(options: {
   }
   if (conflicts.length > 0) {
     throw new ConflictError(
-      `Refusing to write over objects that are not this order's; nothing was written. ${conflicts.join('; ')}`,
+      `Refusing to write over objects that are not this order's; nothing was written. ${conflicts.join(
+        '; ',
+      )}`,
     );
   }
 
@@ -83,11 +92,18 @@ export async function applyObjects(options: {
       });
     }
   } catch (e) {
-    const notApplied = objects.map(o => refString(refOf(o))).filter(r => !result.applied.includes(r));
+    const notApplied = objects
+      .map(o => refString(refOf(o)))
+      .filter(r => !result.applied.includes(r));
     const err = new Error(
-      `Order partly applied. applied: ${result.applied.join(', ') || 'nothing'}; not applied: ${notApplied.join(', ')}; cause: ${(e as Error).message}. Run the task again to complete it.`,
+      `Order partly applied. applied: ${
+        result.applied.join(', ') || 'nothing'
+      }; not applied: ${notApplied.join(', ')}; cause: ${
+        (e as Error).message
+      }. Run the task again to complete it.`,
     );
-    err.name = (e as Error).name === 'ConflictError' ? 'ConflictError' : 'Error';
+    err.name =
+      (e as Error).name === 'ConflictError' ? 'ConflictError' : 'Error';
     throw err;
   }
   return result;
@@ -121,16 +137,24 @@ export async function deleteObjects(options: {
   mayDelete: (existing: OrderObject) => true | string;
 }): Promise<string[]> {
   const { client, refs } = options;
-  const found = await Promise.all(refs.map(async r => [r, await client.get(r)] as const));
+  const found = await Promise.all(
+    refs.map(async r => [r, await client.get(r)] as const),
+  );
   const refused = found
     .filter(([, o]) => o && options.mayDelete(o) !== true)
     .map(([r, o]) => `${refString(r)}: ${options.mayDelete(o!)}`);
   if (refused.length) {
-    throw new ConflictError(`Refusing to delete objects that are not this order's; nothing was deleted. ${refused.join('; ')}`);
+    throw new ConflictError(
+      `Refusing to delete objects that are not this order's; nothing was deleted. ${refused.join(
+        '; ',
+      )}`,
+    );
   }
   const deleted: string[] = [];
   const ordered = [...found].sort(
-    (a, b) => Number(!resourceOf(a[0].apiVersion, a[0].kind).namespaced) - Number(!resourceOf(b[0].apiVersion, b[0].kind).namespaced),
+    (a, b) =>
+      Number(!resourceOf(a[0].apiVersion, a[0].kind).namespaced) -
+      Number(!resourceOf(b[0].apiVersion, b[0].kind).namespaced),
   );
   for (const [r, o] of ordered) {
     if (o && (await client.delete(r))) deleted.push(refString(r));

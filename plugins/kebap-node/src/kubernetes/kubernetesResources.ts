@@ -14,18 +14,90 @@ export interface KubernetesResource {
  * allow exactly these (see {@link kubernetesPermissions}).
  */
 export const kubernetesResources: readonly KubernetesResource[] = [
-  { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false },
-  { group: '', version: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true },
-  { group: '', version: 'v1', kind: 'LimitRange', plural: 'limitranges', namespaced: true },
-  { group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
-  { group: '', version: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
-  { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false },
-  { group: 'pulumi.com', version: 'v1', kind: 'Stack', plural: 'stacks', namespaced: true },
-  { group: 'pulumi.com', version: 'v1', kind: 'Program', plural: 'programs', namespaced: true },
-  { group: 'argoproj.io', version: 'v1alpha1', kind: 'Application', plural: 'applications', namespaced: true },
-  { group: 'external-secrets.io', version: 'v1', kind: 'ExternalSecret', plural: 'externalsecrets', namespaced: true },
-  { group: 'external-secrets.io', version: 'v1', kind: 'SecretStore', plural: 'secretstores', namespaced: true },
-  { group: 'external-secrets.io', version: 'v1', kind: 'ClusterSecretStore', plural: 'clustersecretstores', namespaced: false },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    plural: 'namespaces',
+    namespaced: false,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'ResourceQuota',
+    plural: 'resourcequotas',
+    namespaced: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'LimitRange',
+    plural: 'limitranges',
+    namespaced: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'ServiceAccount',
+    plural: 'serviceaccounts',
+    namespaced: true,
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    plural: 'secrets',
+    namespaced: true,
+  },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    kind: 'ClusterRoleBinding',
+    plural: 'clusterrolebindings',
+    namespaced: false,
+  },
+  {
+    group: 'pulumi.com',
+    version: 'v1',
+    kind: 'Stack',
+    plural: 'stacks',
+    namespaced: true,
+  },
+  {
+    group: 'pulumi.com',
+    version: 'v1',
+    kind: 'Program',
+    plural: 'programs',
+    namespaced: true,
+  },
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    kind: 'Application',
+    plural: 'applications',
+    namespaced: true,
+  },
+  {
+    group: 'external-secrets.io',
+    version: 'v1',
+    kind: 'ExternalSecret',
+    plural: 'externalsecrets',
+    namespaced: true,
+  },
+  {
+    group: 'external-secrets.io',
+    version: 'v1',
+    kind: 'SecretStore',
+    plural: 'secretstores',
+    namespaced: true,
+  },
+  {
+    group: 'external-secrets.io',
+    version: 'v1',
+    kind: 'ClusterSecretStore',
+    plural: 'clustersecretstores',
+    namespaced: false,
+  },
 ];
 
 /** The verbs the client uses, per API group and resource: what RBAC must grant. */
@@ -43,28 +115,49 @@ export interface ObjectRef {
   name: string;
 }
 
-export function resourceOf(apiVersion: string, kind: string): KubernetesResource {
-  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-  const found = kubernetesResources.find(r => r.group === group && r.version === version && r.kind === kind);
+export function resourceOf(
+  apiVersion: string,
+  kind: string,
+): KubernetesResource {
+  const [group, version] = apiVersion.includes('/')
+    ? apiVersion.split('/')
+    : ['', apiVersion];
+  const found = kubernetesResources.find(
+    r => r.group === group && r.version === version && r.kind === kind,
+  );
   if (!found) {
-    throw new InputError(`kind: the portal does not write ${apiVersion} ${kind}`);
+    throw new InputError(
+      `kind: the portal does not write ${apiVersion} ${kind}`,
+    );
   }
   return found;
 }
 
 /** The API path of a collection (no name) or of one object. */
-export function resourcePath(ref: { apiVersion: string; kind: string; namespace?: string; name?: string }): string {
+export function resourcePath(ref: {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+}): string {
   const r = resourceOf(ref.apiVersion, ref.kind);
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   if (r.namespaced && !ref.namespace && ref.name) {
-    throw new InputError(`namespace: ${ref.kind} ${ref.name} needs a namespace`);
+    throw new InputError(
+      `namespace: ${ref.kind} ${ref.name} needs a namespace`,
+    );
   }
-  const ns = r.namespaced && ref.namespace ? `/namespaces/${encodeURIComponent(ref.namespace)}` : '';
+  const ns =
+    r.namespaced && ref.namespace
+      ? `/namespaces/${encodeURIComponent(ref.namespace)}`
+      : '';
   const name = ref.name ? `/${encodeURIComponent(ref.name)}` : '';
   return `${base}${ns}/${r.plural}${name}`;
 }
 
 /** `apiVersion/kind/namespace/name`, for messages and outputs. */
 export function refString(ref: ObjectRef): string {
-  return [ref.apiVersion, ref.kind, ref.namespace, ref.name].filter(Boolean).join('/');
+  return [ref.apiVersion, ref.kind, ref.namespace, ref.name]
+    .filter(Boolean)
+    .join('/');
 }

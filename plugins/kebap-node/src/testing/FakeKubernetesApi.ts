@@ -28,7 +28,10 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import yaml from 'yaml';
-import { kubernetesResources, KubernetesResource } from '../kubernetes/kubernetesResources';
+import {
+  kubernetesResources,
+  KubernetesResource,
+} from '../kubernetes/kubernetesResources';
 
 type Obj = Record<string, any>;
 
@@ -51,18 +54,30 @@ export interface FakeCall {
   status: number | 'reset' | 'timeout';
 }
 
-const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const subdomain =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Joins path segments; label keys contain dots, so a dot cannot be the separator. */
 const SEP = '\u001f';
-const identity = new Set(['apiVersion', 'kind', `metadata${SEP}name`, `metadata${SEP}namespace`]);
+const identity = new Set([
+  'apiVersion',
+  'kind',
+  `metadata${SEP}name`,
+  `metadata${SEP}namespace`,
+]);
 const showPath = (p: string) => `.${p.split(SEP).join('.')}`;
 
 /** Leaf paths of an object: maps recurse, lists and scalars are leaves. */
 function leaves(value: unknown, prefix = ''): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
+  if (
+    value &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.keys(value).length > 0
+  ) {
     for (const [k, v] of Object.entries(value as Obj)) {
-      for (const [p, leaf] of leaves(v, prefix ? `${prefix}${SEP}${k}` : k)) out.set(p, leaf);
+      for (const [p, leaf] of leaves(v, prefix ? `${prefix}${SEP}${k}` : k))
+        out.set(p, leaf);
     }
   } else if (prefix) {
     out.set(prefix, value);
@@ -71,7 +86,12 @@ function leaves(value: unknown, prefix = ''): Map<string, unknown> {
 }
 
 function getPath(obj: Obj, path: string): unknown {
-  return path.split(SEP).reduce<any>((o, k) => (o && typeof o === 'object' ? o[k] : undefined), obj);
+  return path
+    .split(SEP)
+    .reduce<any>(
+      (o, k) => (o && typeof o === 'object' ? o[k] : undefined),
+      obj,
+    );
 }
 
 function setPath(obj: Obj, path: string, value: unknown) {
@@ -98,24 +118,36 @@ function deletePath(obj: Obj, path: string) {
   for (let i = keys.length - 2; i >= 0; i--) {
     const parent = parents[i];
     const child = parent?.[keys[i]];
-    if (child && typeof child === 'object' && !Array.isArray(child) && Object.keys(child).length === 0) delete parent[keys[i]];
+    if (
+      child &&
+      typeof child === 'object' &&
+      !Array.isArray(child) &&
+      Object.keys(child).length === 0
+    )
+      delete parent[keys[i]];
   }
 }
 
-function matchesSelector(labels: Record<string, string>, selector: string): boolean {
+function matchesSelector(
+  labels: Record<string, string>,
+  selector: string,
+): boolean {
   if (!selector) return true;
   const terms = selector.match(/([^,(]+(\([^)]*\))?)/g) ?? [];
   return terms.every(raw => {
     const term = raw.trim();
-    let m: RegExpExecArray | null;
-    if ((m = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term))) {
-      const set = m[3].split(',').map(s => s.trim());
-      const has = m[1] in labels && set.includes(labels[m[1]]);
-      return m[2] === 'in' ? has : !has;
+    const set = /^([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
+    if (set) {
+      const values = set[3].split(',').map(v => v.trim());
+      const has = set[1] in labels && values.includes(labels[set[1]]);
+      return set[2] === 'in' ? has : !has;
     }
-    if ((m = /^([^\s!=]+)\s*!=\s*(.*)$/.exec(term))) return labels[m[1]] !== m[2];
-    if ((m = /^([^\s!=]+)\s*==?\s*(.*)$/.exec(term))) return labels[m[1]] === m[2];
-    if ((m = /^!([^\s!=]+)$/.exec(term))) return !(m[1] in labels);
+    const notEqual = /^([^\s!=]+)\s*!=\s*(.*)$/.exec(term);
+    if (notEqual) return labels[notEqual[1]] !== notEqual[2];
+    const equal = /^([^\s!=]+)\s*==?\s*(.*)$/.exec(term);
+    if (equal) return labels[equal[1]] === equal[2];
+    const absent = /^!([^\s!=]+)$/.exec(term);
+    if (absent) return !(absent[1] in labels);
     return term in labels;
   });
 }
@@ -123,14 +155,21 @@ function matchesSelector(labels: Record<string, string>, selector: string): bool
 export class FakeKubernetesApi {
   static async start(): Promise<FakeKubernetesApi> {
     const api = new FakeKubernetesApi();
-    await new Promise<void>(resolve => api.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>(resolve =>
+      api.server.listen(0, '127.0.0.1', resolve),
+    );
     return api;
   }
 
   readonly calls: FakeCall[] = [];
-  private readonly store = new Map<string, { obj: Obj; managers: Map<string, Set<string>> }>();
+  private readonly store = new Map<
+    string,
+    { obj: Obj; managers: Map<string, Set<string>> }
+  >();
   private readonly rules: Rule[] = [];
-  private readonly server = http.createServer((req, res) => this.handle(req, res));
+  private readonly server = http.createServer((req, res) =>
+    this.handle(req, res),
+  );
   private version = 1;
 
   get baseUrl(): string {
@@ -144,7 +183,12 @@ export class FakeKubernetesApi {
   }
 
   /** The next `times` calls matching method and path get this fault. */
-  injectFault(rule: { method?: string; pathPattern?: RegExp; times: number; fault: FakeFault }): void {
+  injectFault(rule: {
+    method?: string;
+    pathPattern?: RegExp;
+    times: number;
+    fault: FakeFault;
+  }): void {
     this.rules.push({ ...rule });
   }
 
@@ -156,8 +200,13 @@ export class FakeKubernetesApi {
     const stored = structuredClone(obj);
     stored.metadata.uid = randomUUID();
     stored.metadata.resourceVersion = String(this.version++);
-    const owned = new Set([...leaves(obj).keys()].filter(p => !identity.has(p)));
-    this.store.set(key, { obj: stored, managers: new Map([[options.manager, owned]]) });
+    const owned = new Set(
+      [...leaves(obj).keys()].filter(p => !identity.has(p)),
+    );
+    this.store.set(key, {
+      obj: stored,
+      managers: new Map([[options.manager, owned]]),
+    });
   }
 
   /** Every stored object (copies). */
@@ -171,26 +220,45 @@ export class FakeKubernetesApi {
     this.rules.length = 0;
   }
 
-  private resourceFor(apiVersion: string, kind: string): KubernetesResource | undefined {
-    const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
-    return kubernetesResources.find(r => r.group === group && r.version === version && r.kind === kind);
+  private resourceFor(
+    apiVersion: string,
+    kind: string,
+  ): KubernetesResource | undefined {
+    const [group, version] = apiVersion.includes('/')
+      ? apiVersion.split('/')
+      : ['', apiVersion];
+    return kubernetesResources.find(
+      r => r.group === group && r.version === version && r.kind === kind,
+    );
   }
 
-  private key(r: KubernetesResource, namespace: string | undefined, name: string) {
+  private key(
+    r: KubernetesResource,
+    namespace: string | undefined,
+    name: string,
+  ) {
     return `${r.group}/${r.plural}/${r.namespaced ? namespace : ''}/${name}`;
   }
 
-  private route(pathname: string): { r: KubernetesResource; namespace?: string; name?: string } | undefined {
+  private route(
+    pathname: string,
+  ): { r: KubernetesResource; namespace?: string; name?: string } | undefined {
     const m =
-      /^\/api\/(v1)(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(pathname) ??
-      /^\/apis\/([^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(pathname);
+      /^\/api\/(v1)(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(
+        pathname,
+      ) ??
+      /^\/apis\/([^/]+\/[^/]+)(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(
+        pathname,
+      );
     if (!m) return undefined;
     const [group, version] = m[1].includes('/') ? m[1].split('/') : ['', m[1]];
     // `/api/v1/namespaces/<name>` matches with no namespace part: the Namespace itself
     const namespace = m[2] ? decodeURIComponent(m[2]) : undefined;
     const plural = m[3];
     const name = m[4] ? decodeURIComponent(m[4]) : undefined;
-    const r = kubernetesResources.find(x => x.group === group && x.version === version && x.plural === plural);
+    const r = kubernetesResources.find(
+      x => x.group === group && x.version === version && x.plural === plural,
+    );
     if (!r || (r.namespaced && name && !namespace)) return undefined;
     return { r, namespace, name };
   }
@@ -198,10 +266,18 @@ export class FakeKubernetesApi {
   private handle(req: http.IncomingMessage, res: http.ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x');
     const pathname = url.pathname;
-    const call: FakeCall = { method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0 };
+    const call: FakeCall = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.search,
+      status: 0,
+    };
     this.calls.push(call);
     const rule = this.rules.find(
-      x => x.times > 0 && (!x.method || x.method === req.method) && (!x.pathPattern || x.pathPattern.test(url.pathname)),
+      x =>
+        x.times > 0 &&
+        (!x.method || x.method === req.method) &&
+        (!x.pathPattern || x.pathPattern.test(url.pathname)),
     );
     if (rule) {
       rule.times--;
@@ -216,34 +292,86 @@ export class FakeKubernetesApi {
         return; // never answer; the client gives up
       }
       const headers: Record<string, string> = {};
-      if (rule.fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(rule.fault.retryAfterSeconds);
-      this.send(res, call, rule.fault.status, { kind: 'Status', status: 'Failure', message: 'injected fault', code: rule.fault.status }, headers);
+      if (rule.fault.retryAfterSeconds !== undefined)
+        headers['Retry-After'] = String(rule.fault.retryAfterSeconds);
+      this.send(
+        res,
+        call,
+        rule.fault.status,
+        {
+          kind: 'Status',
+          status: 'Failure',
+          message: 'injected fault',
+          code: rule.fault.status,
+        },
+        headers,
+      );
       return;
     }
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
     req.on('end', () => {
       try {
-        this.serve(req, url, pathname, Buffer.concat(chunks).toString('utf8'), res, call);
+        this.serve(
+          req,
+          url,
+          pathname,
+          Buffer.concat(chunks).toString('utf8'),
+          res,
+          call,
+        );
       } catch (e) {
         this.send(res, call, 500, { kind: 'Status', message: String(e) });
       }
     });
   }
 
-  private fail(res: http.ServerResponse, call: FakeCall, code: number, reason: string, message: string) {
-    this.send(res, call, code, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, message, code });
+  private fail(
+    res: http.ServerResponse,
+    call: FakeCall,
+    code: number,
+    reason: string,
+    message: string,
+  ) {
+    this.send(res, call, code, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason,
+      message,
+      code,
+    });
   }
 
-  private send(res: http.ServerResponse, call: FakeCall, code: number, body: unknown, headers: Record<string, string> = {}) {
+  private send(
+    res: http.ServerResponse,
+    call: FakeCall,
+    code: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ) {
     call.status = code;
     res.writeHead(code, { 'Content-Type': 'application/json', ...headers });
     res.end(JSON.stringify(body));
   }
 
-  private serve(req: http.IncomingMessage, url: URL, pathname: string, body: string, res: http.ServerResponse, call: FakeCall) {
+  private serve(
+    req: http.IncomingMessage,
+    url: URL,
+    pathname: string,
+    body: string,
+    res: http.ServerResponse,
+    call: FakeCall,
+  ) {
     const route = this.route(pathname);
-    if (!route) return this.fail(res, call, 404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+    if (!route)
+      return this.fail(
+        res,
+        call,
+        404,
+        'NotFound',
+        `the server could not find the requested resource (${url.pathname})`,
+      );
     const { r, namespace, name } = route;
     if (req.method === 'GET' && !name) {
       const selector = url.searchParams.get('labelSelector') ?? '';
@@ -252,51 +380,143 @@ export class FakeKubernetesApi {
         .map(([, v]) => v.obj)
         .filter(o => !namespace || o.metadata.namespace === namespace)
         .filter(o => matchesSelector(o.metadata.labels ?? {}, selector));
-      return this.send(res, call, 200, { kind: `${r.kind}List`, metadata: { resourceVersion: String(this.version) }, items });
+      return this.send(res, call, 200, {
+        kind: `${r.kind}List`,
+        metadata: { resourceVersion: String(this.version) },
+        items,
+      });
     }
-    if (!name) return this.fail(res, call, 405, 'MethodNotAllowed', 'collection writes are not supported');
+    if (!name)
+      return this.fail(
+        res,
+        call,
+        405,
+        'MethodNotAllowed',
+        'collection writes are not supported',
+      );
     const key = this.key(r, namespace, name);
     const entry = this.store.get(key);
     const plural = `${r.plural}${r.group ? `.${r.group}` : ''}`;
     if (req.method === 'GET') {
-      if (!entry) return this.fail(res, call, 404, 'NotFound', `${plural} "${name}" not found`);
+      if (!entry)
+        return this.fail(
+          res,
+          call,
+          404,
+          'NotFound',
+          `${plural} "${name}" not found`,
+        );
       return this.send(res, call, 200, entry.obj);
     }
     if (req.method === 'DELETE') {
-      if (!entry) return this.fail(res, call, 404, 'NotFound', `${plural} "${name}" not found`);
+      if (!entry)
+        return this.fail(
+          res,
+          call,
+          404,
+          'NotFound',
+          `${plural} "${name}" not found`,
+        );
       this.store.delete(key);
       this.version++;
       return this.send(res, call, 200, { kind: 'Status', status: 'Success' });
     }
-    if (req.method !== 'PATCH') return this.fail(res, call, 405, 'MethodNotAllowed', `${req.method} is not supported`);
+    if (req.method !== 'PATCH')
+      return this.fail(
+        res,
+        call,
+        405,
+        'MethodNotAllowed',
+        `${req.method} is not supported`,
+      );
     if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
-      return this.fail(res, call, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`);
+      return this.fail(
+        res,
+        call,
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml`,
+      );
     }
     const manager = url.searchParams.get('fieldManager');
-    if (!manager) return this.fail(res, call, 422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (!manager)
+      return this.fail(
+        res,
+        call,
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
     let obj: Obj;
     try {
       obj = yaml.parse(body);
     } catch (e) {
-      return this.fail(res, call, 400, 'BadRequest', `error decoding YAML: ${e}`);
+      return this.fail(
+        res,
+        call,
+        400,
+        'BadRequest',
+        `error decoding YAML: ${e}`,
+      );
     }
-    if (obj?.apiVersion !== (r.group ? `${r.group}/${r.version}` : r.version) || obj?.kind !== r.kind) {
-      return this.fail(res, call, 400, 'BadRequest', 'the apiVersion and kind of the body do not match the path');
+    if (
+      obj?.apiVersion !== (r.group ? `${r.group}/${r.version}` : r.version) ||
+      obj?.kind !== r.kind
+    ) {
+      return this.fail(
+        res,
+        call,
+        400,
+        'BadRequest',
+        'the apiVersion and kind of the body do not match the path',
+      );
     }
-    if (obj.metadata?.name !== name || (r.namespaced && (obj.metadata.namespace ?? namespace) !== namespace)) {
-      return this.fail(res, call, 400, 'BadRequest', 'the name (or namespace) of the object does not match the name on the URL');
+    if (
+      obj.metadata?.name !== name ||
+      (r.namespaced && (obj.metadata.namespace ?? namespace) !== namespace)
+    ) {
+      return this.fail(
+        res,
+        call,
+        400,
+        'BadRequest',
+        'the name (or namespace) of the object does not match the name on the URL',
+      );
     }
     if (name.length > 253 || !subdomain.test(name)) {
-      return this.fail(res, call, 422, 'Invalid', `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`);
+      return this.fail(
+        res,
+        call,
+        422,
+        'Invalid',
+        `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+      );
     }
-    if (r.namespaced && !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))) {
-      return this.fail(res, call, 404, 'NotFound', `namespaces "${namespace}" not found`);
+    if (
+      r.namespaced &&
+      !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))
+    ) {
+      return this.fail(
+        res,
+        call,
+        404,
+        'NotFound',
+        `namespaces "${namespace}" not found`,
+      );
     }
     const force = url.searchParams.get('force') === 'true';
     const dryRun = url.searchParams.get('dryRun') === 'All';
     const applied = new Map([...leaves(obj)].filter(([p]) => !identity.has(p)));
-    const current: Obj = entry ? structuredClone(entry.obj) : { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name, ...(r.namespaced ? { namespace } : {}) } };
-    const managers = entry ? new Map([...entry.managers].map(([m, s]) => [m, new Set(s)])) : new Map<string, Set<string>>();
+    const current: Obj = entry
+      ? structuredClone(entry.obj)
+      : {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          metadata: { name, ...(r.namespaced ? { namespace } : {}) },
+        };
+    const managers = entry
+      ? new Map([...entry.managers].map(([m, s]) => [m, new Set(s)]))
+      : new Map<string, Set<string>>();
 
     const conflicts = new Map<string, string[]>();
     for (const [p, value] of applied) {
@@ -308,13 +528,25 @@ export class FakeKubernetesApi {
       }
     }
     if (conflicts.size > 0 && !force) {
-      const list = [...conflicts].flatMap(([m, paths]) => paths.map(p => `conflict with "${m}": ${p}`));
-      return this.fail(res, call, 409, 'Conflict', `Apply failed with ${list.length} conflict${list.length > 1 ? 's' : ''}: ${list.join('\n')}`);
+      const list = [...conflicts].flatMap(([m, paths]) =>
+        paths.map(p => `conflict with "${m}": ${p}`),
+      );
+      return this.fail(
+        res,
+        call,
+        409,
+        'Conflict',
+        `Apply failed with ${list.length} conflict${
+          list.length > 1 ? 's' : ''
+        }: ${list.join('\n')}`,
+      );
     }
     const before = JSON.stringify(current);
     // paths this manager owned alone and no longer applies are removed
     for (const p of managers.get(manager) ?? []) {
-      const sharedWithOthers = [...managers].some(([m, s]) => m !== manager && s.has(p));
+      const sharedWithOthers = [...managers].some(
+        ([m, s]) => m !== manager && s.has(p),
+      );
       if (!applied.has(p) && !sharedWithOthers) deletePath(current, p);
     }
     for (const [p, value] of applied) {
@@ -328,7 +560,10 @@ export class FakeKubernetesApi {
       current.metadata.creationTimestamp = new Date().toISOString();
     }
     if (changed) current.metadata.resourceVersion = String(++this.version);
-    current.metadata.managedFields = [...managers.keys()].map(m => ({ manager: m, operation: 'Apply' }));
+    current.metadata.managedFields = [...managers.keys()].map(m => ({
+      manager: m,
+      operation: 'Apply',
+    }));
     if (!dryRun) this.store.set(key, { obj: current, managers });
     return this.send(res, call, entry ? 200 : 201, current);
   }

@@ -2,7 +2,9 @@ import { Config } from '@backstage/config';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { isOwnedBy } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../KebapSettings';
+import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { GitopsDelivery, MayOverwrite } from './GitopsDelivery';
+import { KubernetesDelivery } from './KubernetesDelivery';
 import { OrderDelivery } from './OrderDelivery';
 
 /** The ownership rule shared by both delivery modes. */
@@ -25,5 +27,10 @@ export function createOrderDelivery(options: {
       mayOverwrite: mayOverwriteOrder,
     });
   }
-  throw new Error('kebap.delivery.mode kubernetes: not wired yet');
+  return new KubernetesDelivery({
+    client: KubernetesClient.fromConfig(options.config, {
+      logger: options.logger,
+    }),
+    mayOverwrite: mayOverwriteOrder,
+  });
 }

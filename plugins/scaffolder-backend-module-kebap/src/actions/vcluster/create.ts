@@ -132,9 +132,15 @@ export function createVClusterCreateAction(options: {
 
       const provenance = orderProvenance(ctx);
       const entityRef = `resource:default/dev-${input.name}`;
-      const expiresAt = new Date(
-        now().getTime() + lifetimeDays * 24 * 3600 * 1000,
-      ).toISOString();
+      // computed once per task: a retried or recovered task keeps its expiry,
+      // so its manifests, and the delivery, stay the same
+      const expiresAt = await ctx.checkpoint({
+        key: `kebap.vcluster.${input.name}.expiresAt`,
+        fn: async () =>
+          new Date(
+            now().getTime() + lifetimeDays * 24 * 3600 * 1000,
+          ).toISOString(),
+      });
       const metadata = orderMetadata({
         orderName: input.name,
         owner: owner.ref!,

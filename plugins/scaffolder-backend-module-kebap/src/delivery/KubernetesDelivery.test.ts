@@ -1,0 +1,172 @@
+import { ConfigReader } from '@backstage/config';
+import { mockServices } from '@backstage/backend-test-utils';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { KubernetesClient } from '@internal/plugin-kebap-node';
+import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
+import { readKebapSettings } from '../KebapSettings';
+import { createArgoCdClusterAction } from '../actions/argocd/cluster';
+import { createVClusterCreateAction } from '../actions/vcluster/create';
+import { createRecordingLogger } from '../testing/createRecordingLogger';
+import { mayOverwriteOrder } from './createOrderDelivery';
+import { KubernetesDelivery } from './KubernetesDelivery';
+
+const settings = readKebapSettings(
+  new ConfigReader({ kebap: { delivery: { mode: 'kubernetes' } } }),
+);
+const owner = 'group:default/team-payments';
+
+describe('kubernetes delivery (server-side apply against the API test double)', () => {
+  let api: FakeKubernetesApi;
+  let delivery: KubernetesDelivery;
+
+  beforeEach(async () => {
+    api = await FakeKubernetesApi.start();
+    api.seed(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } },
+      { manager: 'argocd-install' },
+    );
+    const client = new KubernetesClient({
+      baseUrl: api.baseUrl,
+      logger: mockServices.logger.mock(),
+      retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 300 },
+    });
+    delivery = new KubernetesDelivery({
+      client,
+      mayOverwrite: mayOverwriteOrder,
+    });
+  });
+  afterEach(() => api.stop());
+
+  async function order(name: string, who = owner) {
+    const deps = {
+      delivery,
+      settings,
+      now: () => new Date('2026-11-24T12:00:00Z'),
+    };
+    for (const [action, input] of [
+      [createVClusterCreateAction(deps), { name, owner: who, size: 'small' }],
+      [createArgoCdClusterAction(deps), { name, owner: who }],
+    ] as const) {
+      const ctx = createMockActionContext({
+        input: input as any,
+        logger: createRecordingLogger(),
+      });
+      Object.assign(ctx, { task: { id: 'task-1' } });
+      await action.handler(ctx as any);
+    }
+  }
+
+  const portalObjects = () =>
+    api
+      .objects()
+      .filter(
+        o =>
+          o.metadata.labels?.['app.kubernetes.io/managed-by'] ===
+          'kebap-portal',
+      );
+
+  it('applies a dev-cluster order with the kebap-portal field manager, Namespace first', async () => {
+    await order('alpha');
+    expect(
+      portalObjects()
+        .map(o => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual([
+      'Application/vcluster-alpha',
+      'ExternalSecret/cluster-dev-alpha',
+      'LimitRange/limits',
+      'Namespace/vc-alpha',
+      'ResourceQuota/quota',
+      'SecretStore/vc-alpha-kubeconfig',
+    ]);
+    const patches = api.calls.filter(c => c.method === 'PATCH');
+    expect(patches.every(c => c.query === '?fieldManager=kebap-portal')).toBe(
+      true,
+    );
+    expect(patches[0].path).toBe('/api/v1/namespaces/vc-alpha');
+  });
+
+  it('converges when the order runs again: no object changes', async () => {
+    await order('alpha');
+    const before = api
+      .objects()
+      .map(o => `${o.metadata.name}@${o.metadata.resourceVersion}`)
+      .sort();
+    await order('alpha');
+    expect(
+      api
+        .objects()
+        .map(o => `${o.metadata.name}@${o.metadata.resourceVersion}`)
+        .sort(),
+    ).toEqual(before);
+  });
+
+  it("refuses another team's order of the same name and writes nothing", async () => {
+    await order('alpha');
+    const before = api.objects();
+    api.reset();
+    await expect(order('alpha', 'group:default/team-search')).rejects.toThrow(
+      /nothing was written\. v1\/Namespace\/vc-alpha: ordered by group:default\/team-payments/,
+    );
+    expect(api.calls.filter(c => c.method === 'PATCH')).toEqual([]);
+    expect(api.objects()).toEqual(before);
+  });
+
+  it('refuses to take over an object the portal did not create', async () => {
+    api.seed(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vc-beta' } },
+      { manager: 'kubectl' },
+    );
+    await expect(order('beta')).rejects.toThrow(
+      /v1\/Namespace\/vc-beta: not created by the portal/,
+    );
+    expect(portalObjects()).toEqual([]);
+  });
+
+  it('retries transient faults and completes', async () => {
+    api.injectFault({
+      method: 'PATCH',
+      pathPattern: /applications/,
+      times: 2,
+      fault: { status: 503 },
+    });
+    api.injectFault({
+      method: 'GET',
+      pathPattern: /limitranges/,
+      times: 1,
+      fault: 'reset',
+    });
+    await order('alpha');
+    expect(portalObjects()).toHaveLength(6);
+  });
+
+  it('fails with what was and was not applied, and a re-run completes the order', async () => {
+    api.injectFault({
+      method: 'PATCH',
+      pathPattern: /applications/,
+      times: 3,
+      fault: { status: 500 },
+    });
+    await expect(order('alpha')).rejects.toThrow(
+      /Order partly applied\. applied: .*v1\/Namespace\/vc-alpha.*; not applied: argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha; cause: .*HTTP 500.*Run the task again/,
+    );
+    await order('alpha');
+    expect(portalObjects()).toHaveLength(6);
+  });
+
+  it('decommissions an order by its labels, refusing another owner', async () => {
+    await order('alpha');
+    await expect(
+      delivery.remove(
+        { env: 'dev', name: 'alpha', ownerRef: 'group:default/team-search' },
+        { logger: createRecordingLogger() },
+      ),
+    ).rejects.toThrow(/nothing was deleted/);
+    const removed = await delivery.remove(
+      { env: 'dev', name: 'alpha', ownerRef: owner },
+      { logger: createRecordingLogger() },
+    );
+    expect(removed.refs).toHaveLength(6);
+    expect(portalObjects()).toEqual([]);
+  });
+});

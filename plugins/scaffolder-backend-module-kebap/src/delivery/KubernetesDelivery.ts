@@ -1,0 +1,93 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { KEBAP_LABELS } from '@internal/plugin-kebap-common';
+import {
+  applyObjects,
+  deleteObjects,
+  kubernetesResources,
+  KubernetesClient,
+  refString,
+} from '@internal/plugin-kebap-node';
+import { MayOverwrite } from './GitopsDelivery';
+import { DeliveryResult, Order, OrderDelivery } from './OrderDelivery';
+
+/** The field manager of every server-side apply the portal makes. */
+export const KEBAP_FIELD_MANAGER = 'kebap-portal';
+
+/**
+ * Delivery by server-side apply to the control-plane cluster, with the
+ * field manager `kebap-portal`. Objects that exist and are not this order's
+ * are refused before anything is written.
+ */
+export class KubernetesDelivery implements OrderDelivery {
+  readonly mode = 'kubernetes' as const;
+  private readonly client: KubernetesClient;
+  private readonly mayOverwrite: MayOverwrite;
+
+  constructor(options: {
+    client: KubernetesClient;
+    mayOverwrite: MayOverwrite;
+  }) {
+    this.client = options.client;
+    this.mayOverwrite = options.mayOverwrite;
+  }
+
+  async deliver(
+    order: Order,
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult> {
+    const result = await applyObjects({
+      client: this.client,
+      objects: order.objects,
+      fieldManager: KEBAP_FIELD_MANAGER,
+      mayOverwrite: existing => this.mayOverwrite(existing, order),
+      logger: options.logger,
+    });
+    options.logger.info(
+      `Applied ${result.applied.length} objects (${result.created.length} created, ${result.updated.length} updated)`,
+    );
+    return {
+      mode: this.mode,
+      refs: result.applied,
+      changed: result.created.length + result.updated.length > 0,
+    };
+  }
+
+  async remove(
+    order: Pick<Order, 'env' | 'name' | 'ownerRef'>,
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult> {
+    const selector = `${KEBAP_LABELS.order}=${order.name},${KEBAP_LABELS.env}=${order.env}`;
+    const found = (
+      await Promise.all(
+        kubernetesResources.map(r =>
+          this.client.list({
+            apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+            kind: r.kind,
+            labelSelector: selector,
+          }),
+        ),
+      )
+    ).flat();
+    const refs = found.map(o => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      namespace: o.metadata.namespace,
+      name: o.metadata.name,
+    }));
+    const deleted = await deleteObjects({
+      client: this.client,
+      refs,
+      mayDelete: existing => this.mayOverwrite(existing, order),
+    });
+    options.logger.info(
+      deleted.length
+        ? `Deleted ${deleted.join(', ')}`
+        : `Nothing of ${order.env}/${order.name} left to delete`,
+    );
+    return {
+      mode: this.mode,
+      refs: refs.map(refString),
+      changed: deleted.length > 0,
+    };
+  }
+}
