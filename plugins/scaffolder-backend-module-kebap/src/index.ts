@@ -8,3 +8,20 @@ export { createPulumiNewAction } from './actions/pulumi/new';
 export { createPulumiUpAction } from './actions/pulumi/up';
 export { PulumiCli } from './pulumi/PulumiCli';
 export type { PulumiRunOptions } from './pulumi/PulumiCli';
+export { createVClusterCreateAction } from './actions/vcluster/create';
+export { createArgoCdClusterAction } from './actions/argocd/cluster';
+export { createPulumiStackAction } from './actions/pulumiStack/stack';
+export { createExternalSecretAction } from './actions/externalSecret/externalSecret';
+export { createWaitAction } from './actions/wait/wait';
+export { GitopsDelivery } from './delivery/GitopsDelivery';
+export {
+  KubernetesDelivery,
+  KEBAP_FIELD_MANAGER,
+} from './delivery/KubernetesDelivery';
+export type {
+  Order,
+  OrderDelivery,
+  DeliveryResult,
+} from './delivery/OrderDelivery';
+export { readKebapSettings } from './KebapSettings';
+export type { KebapSettings } from './KebapSettings';

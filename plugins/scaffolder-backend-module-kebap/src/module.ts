@@ -9,7 +9,9 @@ import { createPulumiNewAction } from './actions/pulumi/new';
 import { createPulumiUpAction } from './actions/pulumi/up';
 import { createPulumiStackAction } from './actions/pulumiStack/stack';
 import { createVClusterCreateAction } from './actions/vcluster/create';
+import { createWaitAction } from './actions/wait/wait';
 import { createOrderDelivery } from './delivery/createOrderDelivery';
+import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { readKebapSettings } from './KebapSettings';
 import { PulumiCli } from './pulumi/PulumiCli';
 
@@ -30,7 +32,15 @@ export const scaffolderModuleKebap = createBackendModule({
       async init({ scaffolder, config, logger }) {
         const cli = PulumiCli.fromConfig(config);
         const settings = readKebapSettings(config);
-        const delivery = createOrderDelivery({ config, settings, logger });
+        // The control-plane cluster, when the portal may reach it: always in
+        // kubernetes delivery, in gitops delivery when kebap.kubernetes is set
+        // (then kebap:wait reads status).
+        const client =
+          settings.delivery.mode === 'kubernetes' ||
+          config.has('kebap.kubernetes')
+            ? KubernetesClient.fromConfig(config, { logger })
+            : undefined;
+        const delivery = createOrderDelivery({ settings, client });
         logger.info(
           `KEBAP orders are delivered by ${delivery.mode}${
             settings.delivery.mode === 'gitops'
@@ -46,6 +56,7 @@ export const scaffolderModuleKebap = createBackendModule({
           createVClusterCreateAction(deps),
           createArgoCdClusterAction(deps),
           createExternalSecretAction(deps),
+          createWaitAction({ client, settings }),
         );
       },
     });

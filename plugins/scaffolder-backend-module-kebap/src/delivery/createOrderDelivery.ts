@@ -1,5 +1,3 @@
-import { Config } from '@backstage/config';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import { isOwnedBy } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../KebapSettings';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
@@ -16,9 +14,9 @@ export const mayOverwriteOrder: MayOverwrite = (existing, order) =>
 
 /** The delivery that `kebap.delivery.mode` selects. */
 export function createOrderDelivery(options: {
-  config: Config;
   settings: KebapSettings;
-  logger: LoggerService;
+  /** the control-plane cluster; required in kubernetes delivery */
+  client?: KubernetesClient;
 }): OrderDelivery {
   const { settings } = options;
   if (settings.delivery.mode === 'gitops') {
@@ -27,10 +25,13 @@ export function createOrderDelivery(options: {
       mayOverwrite: mayOverwriteOrder,
     });
   }
+  if (!options.client) {
+    throw new Error(
+      'kebap.delivery.mode kubernetes needs a cluster: set kebap.kubernetes.*',
+    );
+  }
   return new KubernetesDelivery({
-    client: KubernetesClient.fromConfig(options.config, {
-      logger: options.logger,
-    }),
+    client: options.client,
     mayOverwrite: mayOverwriteOrder,
   });
 }
