@@ -153,8 +153,14 @@ function matchesSelector(
 }
 
 export class FakeKubernetesApi {
-  static async start(): Promise<FakeKubernetesApi> {
-    const api = new FakeKubernetesApi();
+  /**
+   * @param options.latencyMs - delay before every answer, to stand in for a
+   *   network round trip in benchmarks (default 0)
+   */
+  static async start(options?: {
+    latencyMs?: number;
+  }): Promise<FakeKubernetesApi> {
+    const api = new FakeKubernetesApi(options?.latencyMs ?? 0);
     await new Promise<void>(resolve =>
       api.server.listen(0, '127.0.0.1', resolve),
     );
@@ -171,6 +177,12 @@ export class FakeKubernetesApi {
     this.handle(req, res),
   );
   private version = 1;
+
+  private readonly latencyMs: number;
+
+  private constructor(latencyMs: number) {
+    this.latencyMs = latencyMs;
+  }
 
   get baseUrl(): string {
     const { port } = this.server.address() as AddressInfo;
@@ -310,7 +322,8 @@ export class FakeKubernetesApi {
     }
     const chunks: Buffer[] = [];
     req.on('data', c => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (this.latencyMs) await new Promise(r => setTimeout(r, this.latencyMs));
       try {
         this.serve(
           req,
