@@ -27,6 +27,17 @@ export interface Config {
          * Relative paths are relative to the backend's working directory.
          */
         repoPath?: string;
+        /**
+         * A remote repository (the one Argo CD syncs) to push orders to; the
+         * credentials come from the Backstage integration of its host.
+         * repoPath is then the working clone.
+         */
+        remote?: {
+          /** e.g. https://github.com/acme/platform-orders.git */
+          url: string;
+          /** @default main */
+          branch?: string;
+        };
       };
     };
     argocd?: {

@@ -12,7 +12,12 @@ export interface VClusterSize {
 
 /** The portal's settings, read once from config (`kebap.*`). */
 export interface KebapSettings {
-  delivery: { mode: 'gitops' | 'kubernetes'; gitopsRepoPath: string };
+  delivery: {
+    mode: 'gitops' | 'kubernetes';
+    /** the local repository, or the working clone of the remote one */
+    gitopsRepoPath: string;
+    gitopsRemote?: { url: string; branch: string };
+  };
   argocd: { namespace: string; project: string; baseUrl?: string };
   pulumi: { cloudUrl: string };
   vcluster: {
@@ -104,6 +109,14 @@ export function readKebapSettings(config: Config): KebapSettings {
         config.getOptionalString('kebap.delivery.gitops.repoPath') ??
           path.join(process.env.KEBAP_DATA_DIR ?? '../../data', 'gitops'),
       ),
+      gitopsRemote: config.has('kebap.delivery.gitops.remote')
+        ? {
+            url: config.getString('kebap.delivery.gitops.remote.url'),
+            branch:
+              config.getOptionalString('kebap.delivery.gitops.remote.branch') ??
+              'main',
+          }
+        : undefined,
     },
     argocd: {
       namespace: config.getOptionalString('kebap.argocd.namespace') ?? 'argocd',

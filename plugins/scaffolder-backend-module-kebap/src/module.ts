@@ -12,6 +12,7 @@ import { createVClusterCreateAction } from './actions/vcluster/create';
 import { createWaitAction } from './actions/wait/wait';
 import { createOrderDelivery } from './delivery/createOrderDelivery';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
+import { ScmIntegrations } from '@backstage/integration';
 import { readKebapSettings } from './KebapSettings';
 import { PulumiCli } from './pulumi/PulumiCli';
 
@@ -40,11 +41,18 @@ export const scaffolderModuleKebap = createBackendModule({
           config.has('kebap.kubernetes')
             ? KubernetesClient.fromConfig(config, { logger })
             : undefined;
-        const delivery = createOrderDelivery({ settings, client });
+        const delivery = createOrderDelivery({
+          settings,
+          client,
+          integrations: ScmIntegrations.fromConfig(config),
+        });
         logger.info(
           `KEBAP orders are delivered by ${delivery.mode}${
             settings.delivery.mode === 'gitops'
-              ? ` into ${settings.delivery.gitopsRepoPath}`
+              ? ` into ${
+                  settings.delivery.gitopsRemote?.url ??
+                  settings.delivery.gitopsRepoPath
+                }`
               : ''
           }`,
         );

@@ -3,6 +3,8 @@ import { KebapSettings } from '../KebapSettings';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { GitopsDelivery, MayOverwrite } from './GitopsDelivery';
 import { KubernetesDelivery } from './KubernetesDelivery';
+import { RemoteGitopsDelivery } from './RemoteGitopsDelivery';
+import { ScmIntegrationRegistry } from '@backstage/integration';
 import { OrderDelivery } from './OrderDelivery';
 
 /** The ownership rule shared by both delivery modes. */
@@ -15,10 +17,26 @@ export const mayOverwriteOrder: MayOverwrite = (existing, order) =>
 /** The delivery that `kebap.delivery.mode` selects. */
 export function createOrderDelivery(options: {
   settings: KebapSettings;
+  /** for the SCM integration credentials of a remote orders repository */
+  integrations?: ScmIntegrationRegistry;
   /** the control-plane cluster; required in kubernetes delivery */
   client?: KubernetesClient;
 }): OrderDelivery {
   const { settings } = options;
+  const remote = settings.delivery.gitopsRemote;
+  if (settings.delivery.mode === 'gitops' && remote) {
+    const integration = options.integrations?.byUrl(remote.url);
+    // GitHub, GitLab, Gitea and most hosts' integrations carry a token
+    const token = (integration as { config?: { token?: string } } | undefined)
+      ?.config?.token;
+    return new RemoteGitopsDelivery({
+      url: remote.url,
+      branch: remote.branch,
+      clonePath: settings.delivery.gitopsRepoPath,
+      token,
+      mayOverwrite: mayOverwriteOrder,
+    });
+  }
   if (settings.delivery.mode === 'gitops') {
     return new GitopsDelivery({
       repoPath: settings.delivery.gitopsRepoPath,
