@@ -74,7 +74,11 @@ catalog_has_portal() {
 catalog_has_org() { api '/api/catalog/entities?filter=kind=group' | grep -q '"name":"platform-team"'; }
 actions_listed() {
   local ids; ids="$(api /api/scaffolder/v2/actions)" || return 1
-  grep -q '"id":"pulumi:new"' <<<"$ids" && grep -q '"id":"pulumi:up"' <<<"$ids"
+  local id
+  for id in pulumi:new pulumi:up kebap:vcluster:create kebap:argocd:cluster \
+            kebap:pulumi:stack kebap:external-secret kebap:wait; do
+    grep -q "\"id\":\"$id\"" <<<"$ids" || { echo "missing action $id" >&2; return 1; }
+  done
 }
 serves_frontend() { curl -sf "http://localhost:$port/" | grep -q '<div id="root">'; }
 uses_postgres() {
@@ -87,7 +91,7 @@ rejects_anonymous() {
 
 check "catalog serves the portal's own entity" catalog_has_portal
 check "catalog holds the example organisation" catalog_has_org
-check "scaffolder lists pulumi:new and pulumi:up" actions_listed
+check "scaffolder lists pulumi:new, pulumi:up and every kebap: action" actions_listed
 check "backend serves the built frontend" serves_frontend
 check "catalog data is stored in PostgreSQL" uses_postgres
 check "anonymous API calls are refused" rejects_anonymous
