@@ -22,7 +22,7 @@ async function openDevClusterForm(page: Page) {
   await expect(page.getByText('Order a dev cluster').first()).toBeVisible();
 }
 
-test('orders a dev cluster through the form and the task completes with a commit', async ({
+test('orders a dev cluster through the form, finds it in the catalog, then decommissions it', async ({
   page,
 }) => {
   await signIn(page);
@@ -63,6 +63,31 @@ test('orders a dev cluster through the form and the task completes with a commit
     path: path.join(screenshots, 'dev-cluster-entity.png'),
     fullPage: true,
   });
+
+  // decommission it: type the name to confirm; the entity disappears
+  await page.goto('/create/templates/default/decommission');
+  await page.getByRole('textbox', { name: 'Order', exact: true }).click();
+  await page
+    .getByRole('option', { name: /e2e-alpha/ })
+    .first()
+    .click();
+  await pickOwner(page, 'Payments');
+  await page.getByLabel("Type the order's name to confirm").fill('e2e-alpha');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByText(/Removed: .*v1\/Namespace\/vc-e2e-alpha/),
+  ).toBeVisible({ timeout: 60_000 });
+  await page.screenshot({
+    path: path.join(screenshots, 'decommissioned.png'),
+    fullPage: true,
+  });
+  await expect(async () => {
+    await page.goto('/catalog/default/resource/dev-e2e-alpha');
+    await expect(page.getByText('Entity not found').first()).toBeVisible({
+      timeout: 3_000,
+    });
+  }).toPass({ timeout: 60_000 });
 });
 
 test('the form refuses a bad cluster name', async ({ page }) => {

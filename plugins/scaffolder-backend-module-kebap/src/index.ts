@@ -13,6 +13,7 @@ export { createArgoCdClusterAction } from './actions/argocd/cluster';
 export { createPulumiStackAction } from './actions/pulumiStack/stack';
 export { createExternalSecretAction } from './actions/externalSecret/externalSecret';
 export { createWaitAction } from './actions/wait/wait';
+export { createDecommissionAction } from './actions/decommission/decommission';
 export { GitopsDelivery } from './delivery/GitopsDelivery';
 export {
   KubernetesDelivery,

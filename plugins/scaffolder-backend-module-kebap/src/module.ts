@@ -10,6 +10,7 @@ import { createPulumiUpAction } from './actions/pulumi/up';
 import { createPulumiStackAction } from './actions/pulumiStack/stack';
 import { createVClusterCreateAction } from './actions/vcluster/create';
 import { createWaitAction } from './actions/wait/wait';
+import { createDecommissionAction } from './actions/decommission/decommission';
 import { createOrderDelivery } from './delivery/createOrderDelivery';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { ScmIntegrations } from '@backstage/integration';
@@ -65,6 +66,7 @@ export const scaffolderModuleKebap = createBackendModule({
           createArgoCdClusterAction(deps),
           createExternalSecretAction(deps),
           createWaitAction({ client, settings }),
+          createDecommissionAction({ delivery }),
         );
       },
     });

@@ -1,0 +1,110 @@
+import { InputError } from '@backstage/errors';
+import { parseEntityRef } from '@backstage/catalog-model';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { validateOrderName } from '@internal/plugin-kebap-common';
+import { OrderDelivery } from '../../delivery/OrderDelivery';
+import { orderProvenance, parseOwner, throwIfIssues } from '../orderInputs';
+import { examples } from './decommission.examples';
+
+/**
+ * `kebap:decommission`: removes an order after its name was typed to
+ * confirm. In gitops delivery, a commit that removes the order's folder (Argo
+ * CD prunes the objects; the Stack's finalizer destroys cloud resources, the
+ * Application's deletes the vCluster); in kubernetes delivery, the order's
+ * objects are deleted by their labels. The catalog entity disappears with
+ * the order. Another owner's order is refused and nothing is removed.
+ */
+export function createDecommissionAction(options: { delivery: OrderDelivery }) {
+  const { delivery } = options;
+  return createTemplateAction({
+    id: 'kebap:decommission',
+    description:
+      'Removes an order (its objects, its cloud resources and its catalog entity) after confirmation.',
+    examples,
+    supportsDryRun: true,
+    schema: {
+      input: {
+        entityRef: z =>
+          z
+            .string()
+            .describe(
+              'The order’s catalog entity, e.g. resource:default/dev-payments-dev',
+            ),
+        owner: z =>
+          z.string().describe('The owning group (must be the order’s owner)'),
+        confirm: z =>
+          z.string().describe('The order name, typed again to confirm'),
+      },
+      output: {
+        refs: z => z.array(z.string()).describe('The objects removed'),
+        commit: z =>
+          z
+            .string()
+            .optional()
+            .describe('gitops: the commit that removed the order'),
+      },
+    },
+    async handler(ctx) {
+      const { input } = ctx;
+      let entityName: string;
+      try {
+        const ref = parseEntityRef(input.entityRef, {
+          defaultKind: 'resource',
+          defaultNamespace: 'default',
+        });
+        if (ref.kind.toLocaleLowerCase('en-US') !== 'resource')
+          throw new Error('not a resource');
+        entityName = ref.name;
+      } catch {
+        throw new InputError(
+          `entityRef: '${input.entityRef}' is not the entity of an order (entity-ref)`,
+        );
+      }
+      const m = /^(dev|prod)-(.+)$/.exec(entityName);
+      if (!m)
+        throw new InputError(
+          `entityRef: '${entityName}' is not an order entity (<env>-<name>) (order-entity)`,
+        );
+      const [, env, name] = m;
+      const owner = parseOwner(input.owner);
+      throwIfIssues([
+        ...validateOrderName(name, { field: 'entityRef', maxLength: 63 }),
+        ...owner.issues,
+      ]);
+      if (input.confirm !== name) {
+        throw new InputError(
+          `confirm: type the order name '${name}' to confirm (confirmation)`,
+        );
+      }
+      if (ctx.isDryRun) {
+        ctx.logger.info(
+          `Dry run: would remove order ${env}/${name} of ${owner.ref}`,
+        );
+        ctx.output('refs', []);
+        return;
+      }
+      const provenance = orderProvenance(ctx);
+      const result = await ctx.checkpoint({
+        key: `kebap.decommission.${env}.${name}`,
+        fn: async () =>
+          (await delivery.remove(
+            {
+              env,
+              name,
+              ownerRef: owner.ref!,
+              requestedBy: provenance.requestedBy,
+              taskId: provenance.taskId,
+            },
+            { logger: ctx.logger },
+          )) as any,
+      });
+      ctx.output('refs', result.refs);
+      if (result.commit) ctx.output('commit', result.commit);
+      ctx.logger.info(
+        result.changed
+          ? `Order ${env}/${name} decommissioned`
+          : `Order ${env}/${name} was already gone`,
+      );
+    },
+  });
+}
