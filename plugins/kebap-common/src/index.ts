@@ -63,3 +63,13 @@ export {
   buildExternalSecret,
   buildPulumiEscClusterSecretStore,
 } from './builders/buildExternalSecret';
+export type {
+  ApplicationStatus,
+  ConditionStatus,
+  OrderInfo,
+  OrderState,
+  OrderStatus,
+  RegistrationStatus,
+  StackOutputStatus,
+  StackStatus,
+} from './status/OrderStatus';
