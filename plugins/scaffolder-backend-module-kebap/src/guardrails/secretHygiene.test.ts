@@ -1,0 +1,351 @@
+/*
+ * Secret hygiene: every template of templates/ (found when the test runs, so
+ * templates added later are covered) is ordered through the actions the
+ * scaffolder module registers, with random sentinel values wherever a secret
+ * can sit:
+ * - the environment of the backend (PULUMI_ACCESS_TOKEN, cloud keys), which
+ *   the Pulumi CLI inherits;
+ * - integration credentials in config (the token of the Git host);
+ * - `${{ secrets.* }}` and `secretConfig` of every pulumi:new / pulumi:up
+ *   step (added to the step when the template has none), handed to a Pulumi
+ *   CLI test double that echoes what it reads on standard input, as a CLI
+ *   error message might;
+ * - the secret store: values ESO would copy into Secrets, and the
+ *   kubeconfig a vCluster writes, held by the cluster as Secrets the portal
+ *   could read (kubernetes delivery);
+ * - the Kubernetes service-account token of the portal.
+ * None of them may appear in the task log, step or template outputs, error
+ * messages, catalog entities, any blob or message of any Git commit, or any
+ * object the portal wrote to the cluster.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import {
+  KebapOrdersEntityProvider,
+  orderToEntity,
+} from '@internal/plugin-catalog-backend-module-kebap';
+import { mockServices } from '@backstage/backend-test-utils';
+import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
+import { createFakePulumiCli } from '../testing/createFakePulumiCli';
+import {
+  clusterConfig,
+  ownerA,
+  readWholeRepo,
+  sampleParameters,
+  sentinel,
+  startFakeCluster,
+  startModuleActions,
+  tempDir,
+} from './orderHarness';
+import {
+  loadTemplates,
+  runTemplate,
+  secretNames,
+  TemplateRun,
+} from './templateRunner';
+
+const templates = loadTemplates();
+const ENV_KEYS = [
+  'PULUMI_ACCESS_TOKEN',
+  'AWS_SECRET_ACCESS_KEY',
+  'DIGITALOCEAN_TOKEN',
+  'ARM_CLIENT_SECRET',
+];
+
+/**
+ * A `pulumi` that runs the CLI test double, creates the `--dir` of `pulumi
+ * new` (as the real CLI does), then echoes its standard input.
+ */
+async function echoingPulumi(fakePath: string, dir: string) {
+  const file = path.join(dir, 'pulumi');
+  await fs.promises.writeFile(
+    file,
+    `#!${process.execPath}
+const fs = require('fs');
+const cp = require('child_process');
+let stdin = '';
+try { stdin = fs.readFileSync(0, 'utf8'); } catch {}
+const args = process.argv.slice(2);
+if (args[0] === 'new' && args.includes('--dir')) fs.mkdirSync(args[args.indexOf('--dir') + 1], { recursive: true });
+const r = cp.spawnSync(${JSON.stringify(fakePath)}, process.argv.slice(2), { input: stdin, env: process.env });
+process.stdout.write(r.stdout || '');
+process.stderr.write(r.stderr || '');
+if (stdin) process.stderr.write('warning: received config value ' + stdin + '\\n');
+process.exit(r.status === null ? 1 : r.status);
+`,
+    { mode: 0o755 },
+  );
+  return file;
+}
+
+/** Plays the controllers: Stacks succeed (secret outputs masked), Applications get healthy. */
+function markReady(api: FakeKubernetesApi) {
+  for (const o of api.objects()) {
+    if (o.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'kebap-portal')
+      continue;
+    if (o.kind === 'Stack' && !o.status) {
+      api.seed(
+        {
+          ...o,
+          status: {
+            lastUpdate: { state: 'succeeded', lastSuccessfulCommit: 'abc' },
+            conditions: [{ type: 'Ready', status: 'True' }],
+            outputs: { password: '[secret]', host: 'db.internal' },
+          },
+        },
+        { manager: 'pulumi-kubernetes-operator' },
+      );
+    }
+    if (o.kind === 'Application' && !o.status) {
+      api.seed(
+        {
+          ...o,
+          status: { health: { status: 'Healthy' }, sync: { status: 'Synced' } },
+        },
+        { manager: 'argocd-application-controller' },
+      );
+    }
+  }
+}
+
+describe.each(['gitops', 'kubernetes'] as const)(
+  'secret hygiene, %s delivery: sentinel secrets appear nowhere',
+  mode => {
+    const sentinels = new Map<string, string>();
+    const put = (label: string) => {
+      const value = sentinel(label);
+      sentinels.set(label, value);
+      return value;
+    };
+    const runs = new Map<string, TemplateRun>();
+    // what the catalog and the cluster held after each template (the
+    // decommission template at the end removes the dev cluster again)
+    const entitiesSeen: unknown[] = [];
+    const objectsSeen: unknown[] = [];
+    const savedEnv: Record<string, string | undefined> = {};
+    let work: Awaited<ReturnType<typeof tempDir>>;
+    let api: FakeKubernetesApi;
+    let fake: Awaited<ReturnType<typeof createFakePulumiCli>>;
+    let stop: () => Promise<void>;
+    let repoPath: string;
+
+    beforeAll(async () => {
+      for (const key of ENV_KEYS) {
+        savedEnv[key] = process.env[key];
+        process.env[key] = put(`env-${key}`);
+      }
+      work = await tempDir('hygiene-');
+      repoPath = path.join(work.dir, 'gitops');
+      api = await startFakeCluster();
+      // what the secret store holds, as ESO would have copied it, and the
+      // kubeconfig a vCluster writes: readable in the cluster, never by the portal
+      api.seed(
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'cloud-credentials', namespace: 'team-payments' },
+          stringData: {
+            token: put('store-cloud-token'),
+            password: put('store-db-password'),
+          },
+        },
+        { manager: 'external-secrets' },
+      );
+      api.seed(
+        {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: 'vc-existing', namespace: 'argocd' },
+          stringData: { config: put('vcluster-kubeconfig') },
+        },
+        { manager: 'vcluster' },
+      );
+      fake = await createFakePulumiCli();
+      const cliPath = await echoingPulumi(await fake.cli.locate(), work.dir);
+      const started = await startModuleActions({
+        ...clusterConfig(api, put('serviceaccount-token')),
+        integrations: {
+          github: [{ host: 'github.com', token: put('github-token') }],
+        },
+        kebap: {
+          pulumi: { cliPath },
+          delivery: { mode, gitops: { repoPath } },
+          kubernetes: { clusterName: 'control-plane' },
+        },
+      });
+      stop = started.stop;
+
+      // order templates first, decommission last (it removes the dev cluster)
+      const ordered = [...templates].sort(
+        (a, b) =>
+          Number(a.folder === 'decommission') -
+          Number(b.folder === 'decommission'),
+      );
+      const devName = 'hyg-dev-cluster';
+      for (const template of ordered) {
+        const name = `hyg-${template.folder}`.slice(0, 30).replace(/-+$/, '');
+        const secrets = Object.fromEntries(
+          secretNames(template).map(s => [
+            s,
+            put(`${template.folder}-secret-${s}`),
+          ]),
+        );
+        const configSecret = put(`${template.folder}-secretConfig`);
+        const workspacePath = path.join(work.dir, `ws-${template.folder}`);
+        await fs.promises.mkdir(workspacePath, { recursive: true });
+        const parameters = sampleParameters(template, {
+          name,
+          owner: ownerA,
+          order: `resource:default/dev-${devName}`,
+          confirm: devName,
+          ...Object.fromEntries(
+            Object.keys(secrets).map(k => [k, secrets[k]]),
+          ),
+        });
+        runs.set(
+          template.folder,
+          await runTemplate({
+            template,
+            actions: started.actions,
+            parameters,
+            secrets,
+            workspacePath,
+            taskId: `task-${template.folder}`,
+            augmentInput: (step, input) =>
+              step.action === 'pulumi:new' || step.action === 'pulumi:up'
+                ? {
+                    ...input,
+                    secretConfig: {
+                      ...(input.secretConfig as object),
+                      'guardrail:dbPassword': configSecret,
+                    },
+                    config: { leak: configSecret,
+                    },
+                  }
+                : input,
+            afterStep: async () => markReady(api),
+          }),
+        );
+        entitiesSeen.push(...(await catalogEntities()));
+        objectsSeen.push(
+          ...api
+            .objects()
+            .filter(
+              o =>
+                o.metadata.labels?.['app.kubernetes.io/managed-by'] ===
+                'kebap-portal',
+            ),
+        );
+      }
+    });
+
+    /** The catalog's entities of the orders, as the catalog module derives them. */
+    async function catalogEntities(): Promise<unknown[]> {
+      if (mode === 'gitops') {
+        return new KebapOrdersEntityProvider({
+          repoPath,
+          logger: mockServices.logger.mock(),
+        }).readOrders();
+      }
+      const byOrder = new Map<string, any[]>();
+      for (const o of api.objects()) {
+        const order = o.metadata.labels?.['kebap.io/order'];
+        if (order) byOrder.set(order, [...(byOrder.get(order) ?? []), o]);
+      }
+      return [...byOrder.values()]
+        .map(objects => orderToEntity(objects, 'kebap-orders:test'))
+        .filter(Boolean);
+    }
+
+    afterAll(async () => {
+      await stop?.();
+      await api?.stop();
+      await fake?.cleanup();
+      await work?.remove();
+      for (const key of ENV_KEYS) {
+        if (savedEnv[key] === undefined) delete process.env[key];
+        else process.env[key] = savedEnv[key];
+      }
+    });
+
+    const leaks = (where: string, text: string) =>
+      [...sentinels.entries()]
+        .filter(([, value]) => text.includes(value))
+        .map(([label]) => `${label} in ${where}`);
+
+    it('orders every template to the end', () => {
+      expect(templates.map(t => t.folder)).toEqual(
+        expect.arrayContaining(['dev-cluster', 'pulumi-project', 'decommission']),
+      );
+      for (const template of templates) {
+        const run = runs.get(template.folder)!;
+        expect({
+          template: template.folder,
+          error: run.error?.message,
+        }).toEqual({ template: template.folder, error: undefined });
+      }
+    });
+
+    it('the secrets did reach the places they were put (the test is not vacuous)', async () => {
+      const calls = await fake.calls();
+      const stdin = calls.map(c => c.stdin).join('\n');
+      for (const t of templates.filter(x =>
+        x.steps.some(s => s.action.startsWith('pulumi:')),
+      )) {
+        expect(stdin).toContain(sentinels.get(`${t.folder}-secretConfig`));
+      }
+      expect(process.env.PULUMI_ACCESS_TOKEN).toBe(
+        sentinels.get('env-PULUMI_ACCESS_TOKEN'),
+      );
+      // the echoing CLI did print the value: only redaction keeps it out of the log
+      const pulumiRuns = [...runs.values()].filter(r =>
+        r.logs.some(l => l.includes('Running "pulumi config set')),
+      );
+      for (const r of pulumiRuns) {
+        expect(r.logs.join('\n')).toContain(
+          'warning: received config value [secret]',
+        );
+      }
+    });
+
+    it('no sentinel in task logs, step outputs, template outputs or errors', () => {
+      const found = [...runs.entries()].flatMap(([folder, run]) => [
+        ...leaks(`${folder} task log`, run.logs.join('\n')),
+        ...leaks(`${folder} step outputs`, JSON.stringify(run.stepOutputs)),
+        ...leaks(`${folder} template output`, JSON.stringify(run.output)),
+        ...leaks(`${folder} error`, String(run.error?.stack ?? '')),
+      ]);
+      expect(found).toEqual([]);
+    });
+
+    it('no sentinel in the command line of any Pulumi CLI call', async () => {
+      const calls = await fake.calls();
+      expect(calls.length).toBeGreaterThan(0);
+      expect(leaks('pulumi arguments', JSON.stringify(calls.map(c => c.args)))).toEqual([]);
+    });
+
+    it('no sentinel in any Git commit: every blob and message of every commit', async () => {
+      const repo = await readWholeRepo(repoPath);
+      if (mode === 'gitops') expect(repo.commits.length).toBeGreaterThan(1);
+      expect([
+        ...leaks('commit messages', repo.messages.join('\n')),
+        ...[...repo.blobs.values()].flatMap(b =>
+          leaks(`blob ${b.split('\n')[0]}`, b),
+        ),
+      ]).toEqual([]);
+    });
+
+    it('no sentinel in any object the portal wrote to the cluster', () => {
+      if (mode === 'kubernetes') expect(objectsSeen.length).toBeGreaterThan(0);
+      expect(leaks('cluster objects', JSON.stringify(objectsSeen))).toEqual([]);
+    });
+
+    it('no sentinel in the catalog entities of the orders', () => {
+      expect(entitiesSeen.length).toBeGreaterThan(0);
+      expect(leaks('catalog entities', JSON.stringify(entitiesSeen))).toEqual(
+        [],
+      );
+    });
+  },
+);
