@@ -36,9 +36,8 @@ backend.add(import('@internal/plugin-scaffolder-backend-module-kebap'));
 
 // permissions
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// who may order what: plugins/permission-backend-module-kebap
+backend.add(import('@internal/plugin-permission-backend-module-kebap'));
 
 // search: the PostgreSQL engine when the database is PostgreSQL, Lunr otherwise
 backend.add(import('@backstage/plugin-search-backend'));
