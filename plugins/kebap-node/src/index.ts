@@ -7,7 +7,23 @@ export {
   KubernetesApiError,
   KubernetesClient,
 } from './kubernetes/KubernetesClient';
-export type { RetryOptions } from './kubernetes/KubernetesClient';
+export type {
+  CollectionOptions,
+  RetryOptions,
+  WatchEvent,
+} from './kubernetes/KubernetesClient';
+export { Informer } from './kubernetes/Informer';
+export type { BackoffOptions, InformerChange } from './kubernetes/Informer';
+export { KebapClusterCache } from './cache/KebapClusterCache';
+export type {
+  CachedOrder,
+  ClusterCacheState,
+  ClusterConnection,
+  OrderChange,
+} from './cache/KebapClusterCache';
+export { kebapClusterCacheServiceRef } from './cache/kebapClusterCacheServiceRef';
+export { WATCHED_RESOURCES, apiVersionOf } from './cache/watchedResources';
+export type { WatchedResource } from './cache/watchedResources';
 export {
   applyObjects,
   applyObjectsSequentially,

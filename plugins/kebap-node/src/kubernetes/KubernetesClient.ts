@@ -30,6 +30,22 @@ export class KubernetesApiError extends Error {
   }
 }
 
+/** One line of a watch stream. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  object: OrderObject & {
+    metadata: OrderObject['metadata'] & { resourceVersion?: string };
+  };
+}
+
+/** Which collection to list or watch. */
+export interface CollectionOptions {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+}
+
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -154,26 +170,171 @@ export class KubernetesClient {
     return JSON.parse(answer.body);
   }
 
-  async list(options: {
-    apiVersion: string;
-    kind: string;
-    namespace?: string;
-    labelSelector?: string;
-  }): Promise<OrderObject[]> {
+  async list(options: CollectionOptions): Promise<OrderObject[]> {
+    return (await this.listWithVersion(options)).items;
+  }
+
+  /**
+   * A LIST and the collection's `metadata.resourceVersion`, the version a
+   * watch resumes from.
+   */
+  async listWithVersion(
+    options: CollectionOptions,
+  ): Promise<{ items: OrderObject[]; resourceVersion: string }> {
     const query = options.labelSelector
       ? `?labelSelector=${encodeURIComponent(options.labelSelector)}`
       : '';
     const answer = await this.call('GET', resourcePath(options) + query);
     this.check(answer, `LIST ${options.kind}`);
     const list = JSON.parse(answer.body);
-    return (list.items ?? []).map(
-      (item: Partial<OrderObject>) =>
-        ({
-          ...item,
-          apiVersion: options.apiVersion,
-          kind: options.kind,
-        } as OrderObject),
-    );
+    return {
+      items: (list.items ?? []).map(
+        (item: Partial<OrderObject>) =>
+          ({
+            ...item,
+            apiVersion: options.apiVersion,
+            kind: options.kind,
+          } as OrderObject),
+      ),
+      resourceVersion: String(list.metadata?.resourceVersion ?? ''),
+    };
+  }
+
+  /**
+   * Watches a collection from `resourceVersion`: calls `onEvent` for every
+   * line of the stream, resolves when the server ends the stream (after
+   * `timeoutSeconds`, default 300) or `signal` aborts. Not retried: the
+   * caller (an informer) re-watches or re-lists. Rejects with a
+   * KubernetesApiError of status 410 when the version is too old (HTTP 410
+   * or an ERROR event with code 410): the caller must LIST again.
+   */
+  async watch(
+    options: CollectionOptions & {
+      resourceVersion?: string;
+      timeoutSeconds?: number;
+      signal?: AbortSignal;
+    },
+    onEvent: (event: WatchEvent) => void,
+  ): Promise<void> {
+    const timeoutSeconds = options.timeoutSeconds ?? 300;
+    const query = new URLSearchParams({
+      watch: 'true',
+      allowWatchBookmarks: 'true',
+      timeoutSeconds: String(timeoutSeconds),
+    });
+    if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+    if (options.resourceVersion)
+      query.set('resourceVersion', options.resourceVersion);
+    const url = new URL(`${resourcePath(options)}?${query}`, this.baseUrl);
+    const what = `WATCH ${options.kind}`;
+    const requestOptions: https.RequestOptions = {
+      method: 'GET',
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: { Accept: 'application/json' },
+    };
+    if (this.applyAuth) await this.applyAuth(requestOptions);
+    if (options.signal?.aborted) return;
+    const mod = url.protocol === 'http:' ? http : https;
+    this.requestCount++;
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      let req: http.ClientRequest | undefined = undefined;
+      const abortListener = { onAbort: () => {} };
+      const finish = (error?: Error) => {
+        if (settled) return;
+        settled = true;
+        options.signal?.removeEventListener('abort', abortListener.onAbort);
+        if (error) {
+          req?.destroy();
+          reject(error);
+        } else resolve();
+      };
+      abortListener.onAbort = () => {
+        finish();
+        req?.destroy();
+      };
+      req = mod.request(requestOptions, res => {
+        if (res.statusCode !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', c => chunks.push(c));
+          res.on('end', () => {
+            try {
+              this.check(
+                {
+                  status: res.statusCode ?? 0,
+                  headers: res.headers,
+                  body: Buffer.concat(chunks).toString('utf8'),
+                },
+                what,
+              );
+              finish(new Error(`${what}: HTTP ${res.statusCode}`));
+            } catch (e) {
+              finish(e as Error);
+            }
+          });
+          return;
+        }
+        let pending = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          pending += chunk;
+          let nl = pending.indexOf('\n');
+          while (nl >= 0 && !settled) {
+            const line = pending.slice(0, nl).trim();
+            pending = pending.slice(nl + 1);
+            nl = pending.indexOf('\n');
+            if (!line) continue;
+            let event: any;
+            try {
+              event = JSON.parse(line);
+            } catch {
+              finish(new KubernetesApiError(`${what}: not JSON: ${line}`, {}));
+              return;
+            }
+            if (event.type === 'ERROR') {
+              const status = event.object ?? {};
+              finish(
+                new KubernetesApiError(
+                  `${what}: ${status.message ?? 'error'} (code ${status.code})`,
+                  { status: status.code, reason: status.reason },
+                ),
+              );
+              return;
+            }
+            try {
+              onEvent(event as WatchEvent);
+            } catch (e) {
+              finish(e as Error);
+              return;
+            }
+          }
+        });
+        res.on('end', () => finish());
+        res.on('error', e => finish(e));
+        res.on('close', () =>
+          finish(
+            res.complete
+              ? undefined
+              : Object.assign(new Error(`${what}: connection closed`), {
+                  code: 'ECONNRESET',
+                }),
+          ),
+        );
+      });
+      // idle longer than the server's own timeout: the connection is gone
+      req.setTimeout((timeoutSeconds + 30) * 1000, () => {
+        finish(
+          Object.assign(new Error(`${what}: no data for ${timeoutSeconds + 30} s`), {
+            code: 'ETIMEDOUT',
+          }),
+        );
+      });
+      req.on('error', e => finish(e));
+      options.signal?.addEventListener('abort', abortListener.onAbort);
+      req.end();
+    });
   }
 
   /** Server-side apply; never forces ownership of fields another manager owns. */

@@ -18,8 +18,25 @@
  *   unless `force=true`; a manager that stops applying a path it owned alone
  *   removes it; `dryRun=All` validates and changes nothing;
  * - metadata.uid and creationTimestamp are set on create, resourceVersion
- *   grows on every change (an apply that changes nothing keeps it).
- * Not simulated: watches, finalizers, admission, defaulting, status.
+ *   grows on every change (an apply that changes nothing keeps it); LIST
+ *   answers carry `metadata.resourceVersion`, the newest version stored;
+ * - WATCH is a LIST with `watch=true` (or `1`): a chunked answer of JSON
+ *   lines `{"type":"ADDED"|"MODIFIED"|"DELETED","object":…}`, filtered like
+ *   the LIST (namespace, labelSelector). With `resourceVersion=N` it first
+ *   replays every change after N, then streams live ones; without it (or
+ *   with `0`) it starts with an ADDED per current object. An object whose
+ *   labels stop (start) matching the selector arrives as DELETED (ADDED).
+ *   A version older than the retained history (`historyLimit`, or after
+ *   `compactHistory()`) gets the API server's answer: HTTP 200 with one
+ *   `{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}}`
+ *   line, then the stream closes. `timeoutSeconds` closes the stream after
+ *   that many seconds, as the server does; `closeWatches()` drops every open
+ *   watch (a connection loss); faults apply to watch calls like to others;
+ * - `setStatus()` writes an object's `status` as its operator would (the
+ *   status subresource): no field manager owns it, so an apply keeps it, and
+ *   the change bumps resourceVersion and reaches the watches as MODIFIED.
+ * Not simulated: finalizers, admission, defaulting, bookmarks, the /status
+ * endpoint over HTTP.
  *
  * Faults can be injected on chosen calls: an HTTP status (5xx, 429 with
  * Retry-After), a connection reset, or no answer at all (a timeout).
@@ -45,6 +62,24 @@ interface Rule {
   pathPattern?: RegExp;
   times: number;
   fault: FakeFault;
+}
+
+/** One change, as watches see it. */
+interface Change {
+  version: number;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  /** `group/plural/` of the object's kind */
+  prefix: string;
+  obj: Obj;
+  /** the object before a MODIFIED, to tell selector transitions */
+  before?: Obj;
+}
+
+interface Watcher {
+  prefix: string;
+  namespace?: string;
+  selector: string;
+  res: http.ServerResponse;
 }
 
 export interface FakeCall {
@@ -159,8 +194,13 @@ export class FakeKubernetesApi {
    */
   static async start(options?: {
     latencyMs?: number;
+    /** changes kept for watches that resume from a version (default 10,000) */
+    historyLimit?: number;
   }): Promise<FakeKubernetesApi> {
-    const api = new FakeKubernetesApi(options?.latencyMs ?? 0);
+    const api = new FakeKubernetesApi(
+      options?.latencyMs ?? 0,
+      options?.historyLimit ?? 10_000,
+    );
     await new Promise<void>(resolve =>
       api.server.listen(0, '127.0.0.1', resolve),
     );
@@ -177,11 +217,113 @@ export class FakeKubernetesApi {
     this.handle(req, res),
   );
   private version = 1;
+  private readonly history: Change[] = [];
+  /** watches may resume from this version or a newer one */
+  private oldestResumable = 1;
+  private readonly watchers = new Set<Watcher>();
 
   private readonly latencyMs: number;
+  private readonly historyLimit: number;
 
-  private constructor(latencyMs: number) {
+  private constructor(latencyMs: number, historyLimit: number) {
     this.latencyMs = latencyMs;
+    this.historyLimit = historyLimit;
+  }
+
+  /** Watches open now. */
+  get openWatches(): number {
+    return this.watchers.size;
+  }
+
+  /** Ends every open watch, as a lost connection or an API server restart would. */
+  closeWatches(): void {
+    for (const w of this.watchers) w.res.destroy();
+    this.watchers.clear();
+  }
+
+  /** Forgets the change history: watches resuming from an older version get 410 Gone. */
+  compactHistory(): void {
+    this.history.length = 0;
+    this.oldestResumable = this.version;
+  }
+
+  /**
+   * Writes an object's `status` as its operator would (the status
+   * subresource): a new resourceVersion, a MODIFIED event, no field owner.
+   */
+  setStatus(
+    ref: { apiVersion: string; kind: string; namespace?: string; name: string },
+    status: Obj | undefined,
+  ): Obj {
+    const r = this.resourceFor(ref.apiVersion, ref.kind);
+    if (!r) throw new Error(`unknown kind ${ref.kind}`);
+    const entry = this.store.get(this.key(r, ref.namespace, ref.name));
+    if (!entry) throw new Error(`${ref.kind} ${ref.name} not found`);
+    const before = entry.obj;
+    const obj = structuredClone(before);
+    if (status === undefined) delete obj.status;
+    else obj.status = structuredClone(status);
+    obj.metadata.resourceVersion = String(++this.version);
+    entry.obj = obj;
+    this.record({ type: 'MODIFIED', r, obj, before });
+    return structuredClone(obj);
+  }
+
+  /** Deletes an object as another client would (a DELETED event). */
+  remove(ref: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name: string;
+  }): boolean {
+    const r = this.resourceFor(ref.apiVersion, ref.kind);
+    if (!r) throw new Error(`unknown kind ${ref.kind}`);
+    const key = this.key(r, ref.namespace, ref.name);
+    const entry = this.store.get(key);
+    if (!entry) return false;
+    this.store.delete(key);
+    this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+    return true;
+  }
+
+  private record(change: {
+    type: Change['type'];
+    r: KubernetesResource;
+    obj: Obj;
+    before?: Obj;
+    version?: number;
+  }) {
+    const c: Change = {
+      version: change.version ?? Number(change.obj.metadata.resourceVersion),
+      type: change.type,
+      prefix: `${change.r.group}/${change.r.plural}/`,
+      obj: structuredClone(change.obj),
+      before: change.before,
+    };
+    if (c.type === 'DELETED') {
+      c.obj.metadata.resourceVersion = String(c.version);
+    }
+    this.history.push(c);
+    while (this.history.length > this.historyLimit) {
+      const dropped = this.history.shift()!;
+      this.oldestResumable = dropped.version;
+    }
+    for (const w of this.watchers) this.deliver(w, c);
+  }
+
+  /** Sends a change to a watch, translated by its selector. */
+  private deliver(w: Watcher, c: Change) {
+    if (c.prefix !== w.prefix) return;
+    if (w.namespace && c.obj.metadata.namespace !== w.namespace) return;
+    const now = matchesSelector(c.obj.metadata.labels ?? {}, w.selector);
+    let type: Change['type'] | undefined = c.type;
+    if (c.type === 'MODIFIED') {
+      const was = matchesSelector(c.before?.metadata.labels ?? {}, w.selector);
+      if (was && !now) type = 'DELETED';
+      else if (!was && now) type = 'ADDED';
+      else if (!was && !now) type = undefined;
+    } else if (!now) type = undefined;
+    if (type) w.res.write(`${JSON.stringify({ type, object: c.obj })}\n`);
   }
 
   get baseUrl(): string {
@@ -210,14 +352,23 @@ export class FakeKubernetesApi {
     if (!r) throw new Error(`unknown kind ${obj.kind}`);
     const key = this.key(r, obj.metadata.namespace, obj.metadata.name);
     const stored = structuredClone(obj);
-    stored.metadata.uid = randomUUID();
-    stored.metadata.resourceVersion = String(this.version++);
+    const before = this.store.get(key)?.obj;
+    stored.metadata.uid = before?.metadata.uid ?? randomUUID();
+    stored.metadata.creationTimestamp ??=
+      before?.metadata.creationTimestamp ?? new Date().toISOString();
+    stored.metadata.resourceVersion = String(++this.version);
     const owned = new Set(
       [...leaves(obj).keys()].filter(p => !identity.has(p)),
     );
     this.store.set(key, {
       obj: stored,
       managers: new Map([[options.manager, owned]]),
+    });
+    this.record({
+      type: before ? 'MODIFIED' : 'ADDED',
+      r,
+      obj: stored,
+      before,
     });
   }
 
@@ -386,6 +537,10 @@ export class FakeKubernetesApi {
         `the server could not find the requested resource (${url.pathname})`,
       );
     const { r, namespace, name } = route;
+    const watch = url.searchParams.get('watch');
+    if (req.method === 'GET' && !name && (watch === 'true' || watch === '1')) {
+      return this.watch(url, r, namespace, res, call);
+    }
     if (req.method === 'GET' && !name) {
       const selector = url.searchParams.get('labelSelector') ?? '';
       const items = [...this.store.entries()]
@@ -431,7 +586,12 @@ export class FakeKubernetesApi {
           `${plural} "${name}" not found`,
         );
       this.store.delete(key);
-      this.version++;
+      this.record({
+        type: 'DELETED',
+        r,
+        obj: entry.obj,
+        version: ++this.version,
+      });
       return this.send(res, call, 200, { kind: 'Status', status: 'Success' });
     }
     if (req.method !== 'PATCH')
@@ -577,7 +737,76 @@ export class FakeKubernetesApi {
       manager: m,
       operation: 'Apply',
     }));
-    if (!dryRun) this.store.set(key, { obj: current, managers });
+    if (!dryRun) {
+      this.store.set(key, { obj: current, managers });
+      if (changed)
+        this.record({
+          type: entry ? 'MODIFIED' : 'ADDED',
+          r,
+          obj: current,
+          before: entry?.obj,
+        });
+    }
     return this.send(res, call, entry ? 200 : 201, current);
+  }
+
+  private watch(
+    url: URL,
+    r: KubernetesResource,
+    namespace: string | undefined,
+    res: http.ServerResponse,
+    call: FakeCall,
+  ) {
+    const selector = url.searchParams.get('labelSelector') ?? '';
+    const from = url.searchParams.get('resourceVersion');
+    const prefix = `${r.group}/${r.plural}/`;
+    call.status = 200;
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+    });
+    res.flushHeaders();
+    const w: Watcher = { prefix, namespace, selector, res };
+    if (from && from !== '0') {
+      const version = Number(from);
+      if (!Number.isInteger(version) || version < this.oldestResumable) {
+        res.end(
+          `${JSON.stringify({
+            type: 'ERROR',
+            object: {
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              message: `too old resource version: ${from} (${this.oldestResumable})`,
+              reason: 'Expired',
+              code: 410,
+            },
+          })}\n`,
+        );
+        return;
+      }
+      for (const c of this.history) if (c.version > version) this.deliver(w, c);
+    } else {
+      for (const [k, v] of this.store) {
+        if (!k.startsWith(prefix)) continue;
+        if (namespace && v.obj.metadata.namespace !== namespace) continue;
+        if (!matchesSelector(v.obj.metadata.labels ?? {}, selector)) continue;
+        res.write(`${JSON.stringify({ type: 'ADDED', object: v.obj })}\n`);
+      }
+    }
+    this.watchers.add(w);
+    const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    const timer =
+      timeout > 0
+        ? setTimeout(() => {
+            this.watchers.delete(w);
+            res.end();
+          }, timeout * 1000)
+        : undefined;
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      this.watchers.delete(w);
+    };
+    res.on('close', done);
   }
 }

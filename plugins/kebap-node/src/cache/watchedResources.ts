@@ -1,0 +1,77 @@
+import { KEBAP_LABELS, KEBAP_MANAGER } from '@internal/plugin-kebap-common';
+
+/** One collection the status cache watches. */
+export interface WatchedResource {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  /** the objects of the collection the cache keeps */
+  labelSelector: string;
+  /**
+   * `argocd`: only in Argo CD's namespace (`kebap.argocd.namespace`), so a
+   * Role there suffices; `all`: every namespace (needs a ClusterRole).
+   */
+  namespaces: 'all' | 'argocd';
+}
+
+const portal = `${KEBAP_LABELS.managedBy}=${KEBAP_MANAGER}`;
+
+/**
+ * What the status cache lists and watches on each control-plane cluster
+ * (verbs `list` and `watch`): the portal's Stacks, Programs, Argo CD
+ * Applications, ExternalSecrets, and Argo CD cluster registrations (Secrets
+ * in Argo CD's namespace). RBAC must grant exactly these.
+ */
+export const WATCHED_RESOURCES: readonly WatchedResource[] = [
+  {
+    group: 'pulumi.com',
+    version: 'v1',
+    kind: 'Stack',
+    plural: 'stacks',
+    namespaced: true,
+    labelSelector: portal,
+    namespaces: 'all',
+  },
+  {
+    group: 'pulumi.com',
+    version: 'v1',
+    kind: 'Program',
+    plural: 'programs',
+    namespaced: true,
+    labelSelector: portal,
+    namespaces: 'all',
+  },
+  {
+    group: 'argoproj.io',
+    version: 'v1alpha1',
+    kind: 'Application',
+    plural: 'applications',
+    namespaced: true,
+    labelSelector: portal,
+    namespaces: 'all',
+  },
+  {
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    plural: 'secrets',
+    namespaced: true,
+    labelSelector: `${portal},argocd.argoproj.io/secret-type=cluster`,
+    namespaces: 'argocd',
+  },
+  {
+    group: 'external-secrets.io',
+    version: 'v1',
+    kind: 'ExternalSecret',
+    plural: 'externalsecrets',
+    namespaced: true,
+    labelSelector: portal,
+    namespaces: 'all',
+  },
+];
+
+export function apiVersionOf(r: { group: string; version: string }): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
