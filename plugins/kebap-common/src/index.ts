@@ -67,6 +67,7 @@ export type {
   ApplicationStatus,
   ConditionStatus,
   OrderInfo,
+  OrderObjectStatus,
   OrderState,
   OrderStatus,
   RegistrationStatus,

@@ -14,7 +14,7 @@ export type {
 } from './kubernetes/KubernetesClient';
 export { Informer } from './kubernetes/Informer';
 export type { BackoffOptions, InformerChange } from './kubernetes/Informer';
-export { KebapClusterCache } from './cache/KebapClusterCache';
+export { KebapClusterCache, slimObject } from './cache/KebapClusterCache';
 export type {
   CachedOrder,
   ClusterCacheState,

@@ -106,6 +106,14 @@ export interface OrderInfo {
   expiresAt?: string;
 }
 
+/** One object of an order: on the cluster, or (pending-sync) to be applied. */
+export interface OrderObjectStatus {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
 /** What the status route returns for one entity. */
 export interface OrderStatus {
   entityRef: string;
@@ -120,4 +128,11 @@ export interface OrderStatus {
   source: 'cluster' | 'gitops';
   /** ISO time the cache last saw a change of these objects */
   observedAt?: string;
+  /**
+   * The order's objects: those on the cluster, or in pending-sync those the
+   * orders repository holds and Argo CD would apply (added later: optional).
+   */
+  objects?: OrderObjectStatus[];
+  /** the control-plane cluster the figures come from (source `cluster`) */
+  cluster?: string;
 }

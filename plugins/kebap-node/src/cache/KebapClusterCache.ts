@@ -46,6 +46,24 @@ export interface OrderChange {
   env: string;
 }
 
+/**
+ * What the cache keeps of an object: no managedFields, and of a Secret only
+ * the `name` and `server` of an Argo CD registration, never its credentials.
+ */
+export function slimObject(obj: OrderObject): OrderObject {
+  const { managedFields: _managed, ...metadata } =
+    obj.metadata as OrderObject['metadata'] & { managedFields?: unknown };
+  const slim: OrderObject = { ...obj, metadata };
+  if (obj.kind === 'Secret') {
+    const data = (obj.data ?? {}) as Record<string, string>;
+    const kept: Record<string, string> = {};
+    for (const k of ['name', 'server']) if (data[k]) kept[k] = data[k];
+    slim.data = kept;
+    delete slim.stringData;
+  }
+  return slim;
+}
+
 const orderKey = (order: string, env: string) => `${env}/${order}`;
 const objectKey = (o: OrderObject) =>
   [o.apiVersion, o.kind, o.metadata.namespace ?? '', o.metadata.name].join(
@@ -83,6 +101,7 @@ class ClusterCopy {
           logger: options.logger,
           backoff: options.backoff,
           watchTimeoutSeconds: options.watchTimeoutSeconds,
+          transform: slimObject,
           onChange: c => {
             const touched = this.index(c);
             for (const t of touched)

@@ -42,6 +42,7 @@ export class Informer {
   private readonly backoff: BackoffOptions;
   private readonly watchTimeoutSeconds: number;
   private readonly onChange?: (change: InformerChange) => void;
+  private readonly transform: (obj: OrderObject) => OrderObject;
   private readonly store = new Map<string, OrderObject>();
   private abort?: AbortController;
   private loop?: Promise<void>;
@@ -64,6 +65,12 @@ export class Informer {
     backoff?: Partial<BackoffOptions>;
     watchTimeoutSeconds?: number;
     onChange?: (change: InformerChange) => void;
+    /**
+     * Applied to every object before it is stored, e.g. to drop what must not
+     * be kept in memory (a Secret's credentials) or is never read
+     * (managedFields).
+     */
+    transform?: (obj: OrderObject) => OrderObject;
   }) {
     this.client = options.client;
     this.collection = options.collection;
@@ -71,6 +78,7 @@ export class Informer {
     this.backoff = { initialMs: 500, maxMs: 30_000, ...options.backoff };
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.onChange = options.onChange;
+    this.transform = options.transform ?? (o => o);
   }
 
   /** The objects held now (the stored objects themselves: do not modify). */
@@ -170,7 +178,8 @@ export class Informer {
       throw e;
     }
     const seen = new Set<string>();
-    for (const obj of answer.items) {
+    for (const listed of answer.items) {
+      const obj = this.transform(listed);
       const key = keyOf(obj);
       seen.add(key);
       const previous = this.store.get(key);
@@ -193,11 +202,11 @@ export class Informer {
   }
 
   private apply(event: WatchEvent): void {
-    const obj = {
+    const obj = this.transform({
       ...event.object,
       apiVersion: event.object.apiVersion ?? this.collection.apiVersion,
       kind: event.object.kind ?? this.collection.kind,
-    } as OrderObject;
+    } as OrderObject);
     const version = versionOf(obj);
     if (version) this.resourceVersion = version;
     if (event.type === 'BOOKMARK') return;
