@@ -63,6 +63,20 @@ export {
   buildExternalSecret,
   buildPulumiEscClusterSecretStore,
 } from './builders/buildExternalSecret';
+export {
+  pulumiYamlProjectToProgram,
+  pulumiYamlReferences,
+} from './builders/pulumiYamlProject';
+export type {
+  PulumiYamlConfigDeclaration,
+  PulumiYamlProject,
+  PulumiYamlResource,
+} from './builders/pulumiYamlProject';
+export {
+  buildSecretShare,
+  validateSecretShare,
+} from './builders/buildSecretShare';
+export type { SecretShareInput } from './builders/buildSecretShare';
 export type {
   ApplicationStatus,
   ConditionStatus,
