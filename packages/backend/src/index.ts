@@ -33,6 +33,8 @@ backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
 backend.add(import('@internal/plugin-scaffolder-backend-module-kebap'));
+// order status for the entity cards: /api/kebap/status/:kind/:namespace/:name
+backend.add(import('@internal/plugin-kebap-backend'));
 
 // permissions
 backend.add(import('@backstage/plugin-permission-backend'));
