@@ -198,3 +198,90 @@ export function validateRepoDir(
   }
   return [];
 }
+
+/**
+ * One of a fixed list of values. Compares with the list only, so names of
+ * object properties such as `__proto__` or `constructor` are never taken for
+ * a configured key.
+ */
+export function validateOneOf(
+  value: unknown,
+  allowed: readonly string[],
+  options: { field: string },
+): Issue[] {
+  const { field } = options;
+  if (typeof value !== 'string' || !allowed.includes(value)) {
+    return [
+      {
+        field,
+        rule: 'enum',
+        message: `'${String(value).slice(0, 80)}' is not one of ${allowed.join(
+          ', ',
+        )}`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * What an order is (`database`, `cluster`, …): it becomes the `kebap.io/kind`
+ * label and the catalog entity's type, so a lowercase DNS-1123 label.
+ */
+export function validateOrderKind(
+  value: unknown,
+  options: { field: string },
+): Issue[] {
+  const { field } = options;
+  if (
+    typeof value !== 'string' ||
+    value.length > 63 ||
+    !/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)
+  ) {
+    return [
+      {
+        field,
+        rule: 'order-kind',
+        message: `'${String(value).slice(
+          0,
+          80,
+        )}' must be lowercase letters, digits and '-' (at most 63), e.g. database`,
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * A key (or path) in the secret store, as an ExternalSecret names it:
+ * printable, no whitespace, no '..' segments, at most 1000 characters.
+ */
+export function validateRemoteKey(
+  value: unknown,
+  options: { field: string },
+): Issue[] {
+  const { field } = options;
+  if (typeof value !== 'string' || !value) {
+    return [
+      { field, rule: 'required', message: 'is required and must be text' },
+    ];
+  }
+  if (
+    value.length > 1000 ||
+    // eslint-disable-next-line no-control-regex
+    /[\s\x00-\x1f\x7f\\]/.test(value) ||
+    value.split('/').includes('..')
+  ) {
+    return [
+      {
+        field,
+        rule: 'remote-key',
+        message: `'${value.slice(
+          0,
+          80,
+        )}' must be a store key without whitespace, control characters, '\\' or '..' segments (at most 1000)`,
+      },
+    ];
+  }
+  return [];
+}

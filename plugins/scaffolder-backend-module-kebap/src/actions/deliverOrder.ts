@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import yaml from 'yaml';
 import { ActionContext } from '@backstage/plugin-scaffolder-node';
 import { JsonObject } from '@backstage/types';
+import {
+  KEBAP_LABELS,
+  validateOneOf,
+  validateOrderKind,
+} from '@internal/plugin-kebap-common';
 import { Order, OrderDelivery, refOf } from '../delivery/OrderDelivery';
+import { throwIfIssues } from './orderInputs';
 
 /** The outputs every ordering action has, from {@link deliverOrder}. */
 export const deliveryOutputs = {
@@ -35,6 +41,16 @@ export async function deliverOrder(
   delivery: OrderDelivery,
   order: Order,
 ): Promise<void> {
+  // the envelope of every order, whichever action built it: the environment
+  // becomes a folder and a label, the kind a label and the catalog type
+  throwIfIssues([
+    ...validateOneOf(order.env, ['dev', 'prod'], { field: 'env' }),
+    ...[
+      ...new Set(order.objects.map(o => o.metadata.labels?.[KEBAP_LABELS.kind])),
+    ]
+      .filter(kind => kind !== undefined)
+      .flatMap(kind => validateOrderKind(kind, { field: 'kind' })),
+  ]);
   const manifests = renderObjects(order.objects);
   const refs = order.objects.map(refOf);
   ctx.output('manifests', manifests);

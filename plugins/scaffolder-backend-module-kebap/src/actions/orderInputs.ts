@@ -22,6 +22,19 @@ export function parseOwner(
   value: string,
   field = 'owner',
 ): { ref?: string; issues: Issue[] } {
+  if (typeof value !== 'string') {
+    return {
+      issues: [
+        {
+          field,
+          rule: 'entity-ref',
+          message: `must be an entity ref as text, e.g. group:default/team-a, not a ${
+            Array.isArray(value) ? 'list' : typeof value
+          }`,
+        },
+      ],
+    };
+  }
   try {
     const ref = parseEntityRef(value, {
       defaultKind: 'group',

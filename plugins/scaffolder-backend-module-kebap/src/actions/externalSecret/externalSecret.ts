@@ -3,7 +3,9 @@ import {
   buildExternalSecret,
   orderMetadata,
   validateNamespace,
+  validateOneOf,
   validateOrderName,
+  validateRemoteKey,
   validateSecretName,
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
@@ -108,14 +110,47 @@ export function createExternalSecretAction(options: {
           message: 'give data or dataFrom',
         });
       }
+      issues.push(...validateOneOf(env, ['dev', 'prod'], { field: 'env' }));
+      if (input.storeName !== undefined) {
+        issues.push(
+          ...validateSecretName(input.storeName, { field: 'storeName' }),
+        );
+      }
+      if (input.storeKind !== undefined) {
+        issues.push(
+          ...validateOneOf(
+            input.storeKind,
+            ['ClusterSecretStore', 'SecretStore'],
+            { field: 'storeKind' },
+          ),
+        );
+      }
       (input.data ?? []).forEach((d, i) => {
-        if (!/^[-._a-zA-Z0-9]+$/.test(d.secretKey)) {
+        if (
+          typeof d?.secretKey !== 'string' ||
+          !/^[-._a-zA-Z0-9]{1,253}$/.test(d.secretKey)
+        ) {
           issues.push({
             field: `data[${i}].secretKey`,
             rule: 'secret-key',
-            message: `'${d.secretKey}' is not a valid Secret key`,
+            message: `'${String(d?.secretKey)}' is not a valid Secret key`,
           });
         }
+        issues.push(
+          ...validateRemoteKey(d?.remoteKey, {
+            field: `data[${i}].remoteKey`,
+          }),
+        );
+        if (d?.property !== undefined) {
+          issues.push(
+            ...validateRemoteKey(d.property, {
+              field: `data[${i}].property`,
+            }),
+          );
+        }
+      });
+      (input.dataFrom ?? []).forEach((key, i) => {
+        issues.push(...validateRemoteKey(key, { field: `dataFrom[${i}]` }));
       });
       if (
         input.refreshInterval &&

@@ -3,6 +3,7 @@ import {
   buildVClusterOrder,
   orderMetadata,
   validateFreeText,
+  validateOneOf,
   validateOrderName,
   VCLUSTER_NAME_MAX_LENGTH,
 } from '@internal/plugin-kebap-common';
@@ -90,13 +91,8 @@ export function createVClusterCreateAction(options: {
       ];
       const owner = parseOwner(input.owner);
       issues.push(...owner.issues);
-      if (!settings.vcluster.sizes[input.size]) {
-        issues.push({
-          field: 'size',
-          rule: 'enum',
-          message: `'${input.size}' is not one of ${sizes.join(', ')}`,
-        });
-      }
+      // compared with the configured names only: '__proto__' is not a size
+      issues.push(...validateOneOf(input.size, sizes, { field: 'size' }));
       if (
         input.kubernetesVersion !== undefined &&
         !/^1\.[0-9]{2}(\.[0-9]{1,2})?$/.test(input.kubernetesVersion)
