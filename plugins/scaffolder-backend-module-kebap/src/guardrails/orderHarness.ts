@@ -64,7 +64,12 @@ export async function tempDir(prefix: string) {
 /** The API double with the namespaces the platform creates at install. */
 export async function startFakeCluster() {
   const api = await FakeKubernetesApi.start();
-  for (const name of ['argocd', 'team-payments', 'team-search']) {
+  for (const name of [
+    'argocd',
+    'kebap-stacks',
+    'team-payments',
+    'team-search',
+  ]) {
     api.seed(
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
       { manager: 'platform-install' },
@@ -162,6 +167,7 @@ export function sampleParameters(
     purpose: 'made by the guardrail suite',
     organization: 'acme',
     stack: 'dev',
+    namespace: 'team-payments',
   };
   const out: Record<string, unknown> = {};
   const required = new Set(

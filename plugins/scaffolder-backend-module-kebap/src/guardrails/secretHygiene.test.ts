@@ -220,8 +220,6 @@ describe.each(['gitops', 'kubernetes'] as const)(
                       ...(input.secretConfig as object),
                       'guardrail:dbPassword': configSecret,
                     },
-                    config: { leak: configSecret,
-                    },
                   }
                 : input,
             afterStep: async () => markReady(api),
@@ -238,7 +236,7 @@ describe.each(['gitops', 'kubernetes'] as const)(
             ),
         );
       }
-    });
+    }, 120_000);
 
     /** The catalog's entities of the orders, as the catalog module derives them. */
     async function catalogEntities(): Promise<unknown[]> {
@@ -309,12 +307,13 @@ describe.each(['gitops', 'kubernetes'] as const)(
       }
     });
 
-    it('no sentinel in task logs, step outputs, template outputs or errors', () => {
+    it('no sentinel in task logs, step outputs, template outputs, errors or a published repository', () => {
       const found = [...runs.entries()].flatMap(([folder, run]) => [
         ...leaks(`${folder} task log`, run.logs.join('\n')),
         ...leaks(`${folder} step outputs`, JSON.stringify(run.stepOutputs)),
         ...leaks(`${folder} template output`, JSON.stringify(run.output)),
         ...leaks(`${folder} error`, String(run.error?.stack ?? '')),
+        ...leaks(`${folder} published repository`, JSON.stringify(run.published)),
       ]);
       expect(found).toEqual([]);
     });

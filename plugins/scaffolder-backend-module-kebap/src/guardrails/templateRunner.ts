@@ -14,6 +14,9 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import { validate as validateJsonSchema } from 'jsonschema';
+import { InputError } from '@backstage/errors';
 import { createRecordingLogger } from '../testing/createRecordingLogger';
 
 /** The repository root (this file is plugins/<pkg>/src/guardrails/). */
@@ -68,8 +71,11 @@ export function parameterProperties(
   template: LoadedTemplate,
 ): Record<string, Record<string, any>> {
   const out: Record<string, Record<string, any>> = {};
+  // the first alternative of a oneOf wins: its values belong together
   const visit = (page: Record<string, any>) => {
-    Object.assign(out, page.properties ?? {});
+    for (const [key, prop] of Object.entries(page.properties ?? {})) {
+      if (!(key in out)) out[key] = prop as Record<string, any>;
+    }
     for (const branch of [
       ...(page.dependencies ? Object.values(page.dependencies) : []),
       ...(page.allOf ?? []),
@@ -122,6 +128,14 @@ function lookup(context: ResolveContext, ref: string): unknown {
 }
 
 function evaluate(context: ResolveContext, expr: string): unknown {
+  const comparison = /^(.+?)\s*(===|!==|==|!=)\s*(.+)$/.exec(expr.trim());
+  if (comparison) {
+    const left = evaluate(context, comparison[1]);
+    const right = evaluate(context, comparison[3]);
+    // eslint-disable-next-line eqeqeq
+    const equal = left == right;
+    return comparison[2].startsWith('!') ? !equal : equal;
+  }
   const [head, ...filters] = expr.split('|').map(s => s.trim());
   // `a or b`, a literal string
   let value: unknown;
@@ -159,7 +173,7 @@ export function resolveValue(value: unknown, context: ResolveContext): unknown {
     if (whole && !value.trim().slice(3).includes('${{')) {
       return evaluate(context, whole[1]);
     }
-    return value.replace(expression, (_m, expr) => {
+    const text = value.replace(expression, (_m, expr) => {
       const v = evaluate(context, expr);
       return v === undefined || v === null
         ? ''
@@ -167,6 +181,8 @@ export function resolveValue(value: unknown, context: ResolveContext): unknown {
         ? JSON.stringify(v)
         : String(v);
     });
+    // like the scaffolder: a value that renders empty is left out
+    return text === '' && value !== '' ? undefined : text;
   }
   if (Array.isArray(value)) return value.map(v => resolveValue(v, context));
   if (value && typeof value === 'object') {
@@ -190,6 +206,15 @@ export interface TemplateRun {
   output: unknown;
   /** the error that ended the run, if one did */
   error?: Error;
+  /**
+   * `publish:*` steps are not run: their input and the files they would
+   * push (path → content) are kept here
+   */
+  published: Array<{
+    step: string;
+    input: Record<string, unknown>;
+    files: Record<string, string>;
+  }>;
 }
 
 /**
@@ -221,20 +246,55 @@ export async function runTemplate(options: {
   };
   const logger = createRecordingLogger();
   const checkpoints = new Map<string, unknown>();
-  const run: TemplateRun = { logs: logger.lines, stepOutputs: {}, output: {} };
+  const run: TemplateRun = {
+    logs: logger.lines,
+    stepOutputs: {},
+    output: {},
+    published: [],
+  };
   try {
     for (const step of template.steps) {
       if (step.if !== undefined && !resolveValue(step.if, context)) {
         logger.info(`Skipping step ${step.id}`);
         continue;
       }
-      const action = actions.get(step.action);
-      if (!action) throw new Error(`Template action '${step.action}' not found`);
       let input = resolveValue(step.input ?? {}, context) as Record<
         string,
         unknown
       >;
       if (options.augmentInput) input = options.augmentInput(step, input);
+      if (step.action === 'fetch:plain') {
+        await fetchPlain(template, options.workspacePath, input);
+        logger.info(`Finished step ${step.name ?? step.id}`);
+        continue;
+      }
+      if (step.action.startsWith('publish:')) {
+        // not sent anywhere: what would be pushed is kept for inspection
+        const files = await readTree(
+          path.resolve(options.workspacePath, String(input.sourcePath ?? '.')),
+        );
+        run.published.push({ step: step.id, input, files });
+        const repo = /repo=([^&]+)/.exec(String(input.repoUrl ?? ''))?.[1];
+        const owner = /owner=([^&]+)/.exec(String(input.repoUrl ?? ''))?.[1];
+        const remoteUrl = `https://github.com/${owner}/${repo}.git`;
+        run.stepOutputs[step.id] = { remoteUrl, repoContentsUrl: remoteUrl };
+        context.steps[step.id] = { output: run.stepOutputs[step.id] };
+        logger.info(`Finished step ${step.name ?? step.id}`);
+        continue;
+      }
+      const action = actions.get(step.action);
+      if (!action) throw new Error(`Template action '${step.action}' not found`);
+      // the scaffolder checks the input against the action's schema first
+      if (action.schema?.input) {
+        const result = validateJsonSchema(input, action.schema.input as any);
+        if (!result.valid) {
+          throw new InputError(
+            `Invalid input passed to action ${action.id}, ${result.errors.join(
+              ', ',
+            )}`,
+          );
+        }
+      }
       const outputs: Record<string, unknown> = {};
       const ctx = createMockActionContext({
         input: input as any,
@@ -273,4 +333,39 @@ export async function runTemplate(options: {
     logger.error(`${(e as Error).name}: ${(e as Error).message}`);
   }
   return run;
+}
+
+/**
+ * The scaffolder's `fetch:plain` for what templates here use it for: a
+ * folder next to the template (a relative `url`) copied into the workspace.
+ */
+async function fetchPlain(
+  template: LoadedTemplate,
+  workspacePath: string,
+  input: Record<string, unknown>,
+) {
+  const url = String(input.url ?? '');
+  if (!url.startsWith('./')) {
+    throw new Error(`templateRunner: fetch:plain of '${url}' is not supported`);
+  }
+  const from = path.resolve(path.dirname(template.file), url);
+  const to = path.resolve(workspacePath, String(input.targetPath ?? '.'));
+  await fs.promises.cp(from, to, { recursive: true });
+}
+
+/** Every file under a folder, by relative path, as text. */
+async function readTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (rel: string) => {
+    const entries = await fs.promises.readdir(path.join(dir, rel), {
+      withFileTypes: true,
+    });
+    for (const e of entries) {
+      const child = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(child);
+      else out[child] = await fs.promises.readFile(path.join(dir, child), 'utf8');
+    }
+  };
+  if (fs.existsSync(dir)) await walk('');
+  return out;
 }
