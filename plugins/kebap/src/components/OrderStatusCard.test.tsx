@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ResponseError } from '@backstage/errors';
 import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
@@ -29,15 +29,20 @@ function fakeApi(...answers: Answer[]): KebapApi & { getOrderStatus: jest.Mock }
 }
 
 async function renderCard(api: KebapApi, refreshMs = 0) {
-  return renderInTestApp(
-    <EntityProvider entity={orderedEntity}>
-      <OrderStatusCard refreshMs={refreshMs} />
-    </EntityProvider>,
-    {
-      apis: [[kebapApiRef, api]],
-      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
-    },
-  );
+  let result: ReturnType<typeof renderInTestApp> | undefined;
+  // inside act: the first answer arrives while React expects updates
+  await act(async () => {
+    result = renderInTestApp(
+      <EntityProvider entity={orderedEntity}>
+        <OrderStatusCard refreshMs={refreshMs} />
+      </EntityProvider>,
+      {
+        apis: [[kebapApiRef, api]],
+        mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      },
+    );
+  });
+  return result!;
 }
 
 async function responseError(status: number, statusText: string, message: string) {
