@@ -4,6 +4,58 @@ import yaml from 'yaml';
 export const examples: TemplateExample[] = [
   {
     description:
+      'A Stack that runs a Pulumi YAML program file fetched into the workspace, with form values as config, and its connection Secret copied to the owner’s namespace',
+    example: yaml.stringify({
+      steps: [
+        {
+          id: 'programs',
+          action: 'fetch:plain',
+          name: 'Fetch the Pulumi programs',
+          input: { url: './programs', targetPath: 'programs' },
+        },
+        {
+          id: 'stack',
+          action: 'kebap:pulumi:stack',
+          name: 'Order the database',
+          input: {
+            name: 'payments-db',
+            namespace: 'kebap-stacks',
+            owner: 'group:default/team-payments',
+            kind: 'database',
+            stack: 'kebap/databases/payments-db',
+            programPath: 'programs/postgres/aws/Pulumi.yaml',
+            config: {
+              dbName: 'payments-db',
+              region: 'eu-central-1',
+              size: 'db.t4g.medium',
+              storageGb: 20,
+              connectionSecretName: 'payments-db-connection',
+              connectionSecretNamespace: 'kebap-stacks',
+            },
+            envSecrets: {
+              AWS_ACCESS_KEY_ID: {
+                secretName: 'payments-db-cloud',
+                key: 'AWS_ACCESS_KEY_ID',
+              },
+              AWS_SECRET_ACCESS_KEY: {
+                secretName: 'payments-db-cloud',
+                key: 'AWS_SECRET_ACCESS_KEY',
+              },
+            },
+            shareSecret: {
+              secretName: 'payments-db-connection',
+              namespace: 'team-payments',
+              targetName: 'payments-db-db',
+            },
+            serviceAccountName: 'kebap-stack-runner',
+            destroyOnFinalize: true,
+          },
+        },
+      ],
+    }),
+  },
+  {
+    description:
       'A Stack that runs a Pulumi YAML program kept in the cluster (no Git needed)',
     example: yaml.stringify({
       steps: [

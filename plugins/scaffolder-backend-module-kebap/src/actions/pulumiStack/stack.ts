@@ -1,17 +1,88 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  KEBAP_ANNOTATIONS,
+  PulumiYamlProgram,
   buildProgram,
+  buildSecretShare,
   buildStack,
   buildStackServiceAccount,
   orderMetadata,
+  pulumiYamlProjectToProgram,
   validatePulumiYamlProgram,
+  validateFreeText,
+  validateSecretShare,
   validateStackInput,
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
 import { OrderDelivery, OrderObject } from '../../delivery/OrderDelivery';
 import { deliverOrder, deliveryOutputs } from '../deliverOrder';
-import { orderProvenance, parseOwner, throwIfIssues } from '../orderInputs';
+import {
+  Issue,
+  orderProvenance,
+  parseOwner,
+  throwIfIssues,
+} from '../orderInputs';
 import { examples } from './stack.examples';
+
+/** Largest program file the action reads (a Pulumi YAML program is small). */
+const MAX_PROGRAM_BYTES = 256 * 1024;
+
+/**
+ * Reads a Pulumi YAML project file from the task workspace (e.g. fetched
+ * there by `fetch:plain`) and converts it to a Program body. The path must
+ * stay inside the workspace, also through symbolic links.
+ */
+async function readProgramFile(
+  workspacePath: string,
+  programPath: string,
+): Promise<{ program?: PulumiYamlProgram; issues: Issue[] }> {
+  const field = 'programPath';
+  const refuse = (rule: string, message: string) => ({
+    issues: [{ field, rule, message }],
+  });
+  if (
+    !programPath ||
+    path.isAbsolute(programPath) ||
+    programPath.split(/[\\/]/).includes('..') ||
+    programPath.includes('\0')
+  ) {
+    return refuse(
+      'workspace-path',
+      `'${programPath.slice(
+        0,
+        100,
+      )}' must be a relative path inside the task workspace, without '..'`,
+    );
+  }
+  const root = await fs.promises.realpath(workspacePath);
+  let file: string;
+  try {
+    file = await fs.promises.realpath(path.resolve(root, programPath));
+  } catch {
+    return refuse(
+      'exists',
+      `'${programPath}' is not in the task workspace (fetch it first, e.g. with fetch:plain)`,
+    );
+  }
+  if (!file.startsWith(`${root}${path.sep}`)) {
+    return refuse(
+      'workspace-path',
+      `'${programPath}' leads outside the task workspace`,
+    );
+  }
+  const stat = await fs.promises.stat(file);
+  if (!stat.isFile() || stat.size > MAX_PROGRAM_BYTES) {
+    return refuse(
+      'file',
+      `'${programPath}' must be a file of at most ${MAX_PROGRAM_BYTES} bytes`,
+    );
+  }
+  return pulumiYamlProjectToProgram(await fs.promises.readFile(file, 'utf8'), {
+    field,
+  });
+}
 
 /**
  * `kebap:pulumi:stack`: a Pulumi Kubernetes Operator `Stack`, optionally with
@@ -80,11 +151,49 @@ export function createPulumiStackAction(options: {
             .describe(
               'Pulumi YAML program to create as a Program next to the Stack (then programRef is set to it)',
             ),
+        programPath: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              'Workspace-relative path of a Pulumi YAML project file (Pulumi.yaml, runtime: yaml), e.g. fetched by fetch:plain; created as a Program next to the Stack',
+            ),
+        shareSecret: z =>
+          z
+            .object({
+              secretName: z
+                .string()
+                .describe(
+                  'The Secret the program writes in the Stack namespace',
+                ),
+              namespace: z
+                .string()
+                .describe('The namespace that receives a copy (the owner’s)'),
+              targetName: z
+                .string()
+                .optional()
+                .describe('Name of the copy (default secretName)'),
+              refreshInterval: z
+                .string()
+                .optional()
+                .describe('How often ESO refreshes the copy (default 15m)'),
+            })
+            .optional()
+            .describe(
+              'Copy a Secret the program writes into another namespace with External Secrets Operator (kubernetes provider); values never pass through the portal',
+            ),
         config: z =>
           z
-            .record(z.string(), z.string())
+            .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
             .optional()
-            .describe('Stack config (plain values only)'),
+            .describe(
+              'Stack config (plain values only; numbers and booleans are written as text, as Pulumi stores config)',
+            ),
+        purpose: z =>
+          z
+            .string()
+            .optional()
+            .describe('What the order is for (shown on its catalog page)'),
         envSecrets: z =>
           z
             .record(
@@ -130,9 +239,10 @@ export function createPulumiStackAction(options: {
       const { input } = ctx;
       const env = input.env ?? 'prod';
       const owner = parseOwner(input.owner);
-      const programRef = input.program
-        ? `${input.name}-program`
-        : input.programRef;
+      const inline = input.program !== undefined;
+      const fromFile = input.programPath !== undefined;
+      const programRef =
+        inline || fromFile ? `${input.name}-program` : input.programRef;
       const stackInput = {
         name: input.name,
         namespace: input.namespace,
@@ -148,7 +258,11 @@ export function createPulumiStackAction(options: {
                 ? { secretName: input.gitAuthSecret }
                 : undefined,
             },
-        config: input.config,
+        config: input.config
+          ? Object.fromEntries(
+              Object.entries(input.config).map(([k, v]) => [k, String(v)]),
+            )
+          : undefined,
         envSecrets: input.envSecrets,
         serviceAccountName: input.serviceAccountName,
         destroyOnFinalize: input.destroyOnFinalize,
@@ -170,6 +284,49 @@ export function createPulumiStackAction(options: {
           rule: 'exclusive',
           message: 'give either program or programRef, not both',
         });
+      }
+      if (fromFile && (inline || input.programRef)) {
+        issues.push({
+          field: 'programPath',
+          rule: 'exclusive',
+          message: 'give one of program, programPath and programRef',
+        });
+      }
+      if (fromFile && (input.projectRepo || input.branch || input.commit)) {
+        issues.push({
+          field: 'programPath',
+          rule: 'exclusive',
+          message: 'give either programPath or projectRepo, not both',
+        });
+      }
+      let program = input.program as PulumiYamlProgram | undefined;
+      if (fromFile && !issues.some(i => i.field === 'programPath')) {
+        const read = await readProgramFile(
+          ctx.workspacePath,
+          input.programPath!,
+        );
+        issues.push(...read.issues);
+        program = read.program;
+      }
+      const share = input.shareSecret
+        ? {
+            secretName: input.shareSecret.secretName,
+            fromNamespace: input.namespace,
+            toNamespace: input.shareSecret.namespace,
+            targetName: input.shareSecret.targetName,
+            refreshInterval: input.shareSecret.refreshInterval,
+          }
+        : undefined;
+      if (share) {
+        issues.push(...validateSecretShare(share, { field: 'shareSecret' }));
+      }
+      if (input.purpose !== undefined) {
+        issues.push(
+          ...validateFreeText(input.purpose, {
+            field: 'purpose',
+            maxLength: 500,
+          }),
+        );
       }
       if (input.createServiceAccount && !input.serviceAccountName) {
         issues.push({
@@ -201,17 +358,27 @@ export function createPulumiStackAction(options: {
           }) as any),
         );
       }
-      if (input.program) {
+      if (program) {
         objects.push(
           buildProgram({
             name: programRef!,
             namespace: input.namespace,
-            program: input.program,
+            program,
             metadata,
           }) as any,
         );
       }
-      objects.push(buildStack({ ...(stackInput as any), metadata }) as any);
+      const stack = buildStack({ ...(stackInput as any), metadata });
+      if (input.purpose) {
+        stack.metadata.annotations = {
+          ...stack.metadata.annotations,
+          [KEBAP_ANNOTATIONS.purpose]: input.purpose,
+        };
+      }
+      objects.push(stack as any);
+      if (share) {
+        objects.push(...(buildSecretShare({ ...share, metadata }) as any[]));
+      }
 
       ctx.output('entityRef', entityRef);
       const [org, project, stackName] = input.stack.split('/');

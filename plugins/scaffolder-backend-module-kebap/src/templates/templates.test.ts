@@ -1,0 +1,276 @@
+/*
+ * Every template the portal ships (templates/*\/template.yaml, found when the
+ * test runs): its form validates what it asks, each step's action is one the
+ * scaffolder module registers (or a scaffolder built-in), and its steps run in
+ * dry-run with example parameters (one run per cloud where the form branches),
+ * rendering manifests that validate against the real CRDs.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import yaml from 'yaml';
+import git from 'isomorphic-git';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  scaffolderActionsExtensionPoint,
+  TemplateAction,
+} from '@backstage/plugin-scaffolder-node';
+import { describeWithSchemas } from '@internal/plugin-kebap-common/testing';
+import { scaffolderModuleKebap } from '../module';
+import {
+  BUILTIN_ACTIONS,
+  exampleParameters,
+  readTemplateFiles,
+  runTemplateSteps,
+} from './runTemplateSteps';
+
+const templates = readTemplateFiles();
+let actions: Map<string, TemplateAction<any, any, any>>;
+let stop: () => Promise<void>;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'templates-'));
+  actions = new Map();
+  const backend = await startTestBackend({
+    extensionPoints: [
+      [
+        scaffolderActionsExtensionPoint,
+        {
+          addActions: (...added: TemplateAction<any, any, any>[]) => {
+            for (const a of added) actions.set(a.id, a);
+          },
+        },
+      ],
+    ],
+    features: [
+      scaffolderModuleKebap,
+      mockServices.rootConfig.factory({
+        data: {
+          kebap: { delivery: { gitops: { repoPath: path.join(tmp, 'repo') } } },
+        },
+      }),
+    ],
+  });
+  stop = () => backend.stop();
+  // templates that act on an existing order (decommission, extend) find one:
+  // the dev cluster 'example', ordered for real before the dry runs
+  const devCluster = templates.find(t => t.folder === 'dev-cluster')!;
+  const [parameters] = exampleParameters(devCluster);
+  await runTemplateSteps({
+    template: devCluster,
+    actions,
+    parameters,
+    workspacePath: await fs.promises.mkdtemp(path.join(tmp, 'ws-seed-')),
+    dryRun: false,
+  });
+});
+
+/** What the gitops repository holds now (files and HEAD), to prove nothing was written. */
+async function repoState(): Promise<string> {
+  const repo = path.join(tmp, 'repo');
+  if (!fs.existsSync(repo)) return 'no repository';
+  const files = (
+    await fs.promises.readdir(repo, { recursive: true })
+  ).sort();
+  let head = '';
+  try {
+    head = await git.resolveRef({ fs, dir: repo, ref: 'HEAD' });
+  } catch {
+    head = 'no commit';
+  }
+  return `${head}\n${files.join('\n')}`;
+}
+
+/** Built-in kinds without a CRD: their shape is checked here. */
+function checkBuiltIn(obj: any): string[] | undefined {
+  const kind = `${obj.apiVersion}/${obj.kind}`;
+  if (kind === 'rbac.authorization.k8s.io/v1/Role') {
+    return (obj.rules ?? []).every(
+      (r: any) => Array.isArray(r.verbs) && Array.isArray(r.resources),
+    ) && obj.metadata?.namespace
+      ? []
+      : ['Role: rules need verbs and resources, and a namespace'];
+  }
+  if (kind === 'rbac.authorization.k8s.io/v1/RoleBinding') {
+    return obj.roleRef?.kind && obj.roleRef?.name && obj.subjects?.length
+      ? []
+      : ['RoleBinding: needs roleRef and subjects'];
+  }
+  return undefined;
+}
+
+afterAll(async () => {
+  await stop?.();
+  await fs.promises.rm(tmp, { recursive: true, force: true });
+});
+
+it('finds the templates of the issue', () => {
+  expect(templates.map(t => t.folder)).toEqual(
+    expect.arrayContaining([
+      'database',
+      'decommission',
+      'dev-cluster',
+      'prod-cluster',
+      'prod-cluster-git',
+    ]),
+  );
+});
+
+describe.each(templates.map(t => [t.folder, t] as const))(
+  'template %s',
+  (_folder, template) => {
+    it('is a v1beta3 Template named after its folder, with steps', () => {
+      expect(template.doc.apiVersion).toBe('scaffolder.backstage.io/v1beta3');
+      expect(template.doc.kind).toBe('Template');
+      expect(template.name).toBe(template.folder);
+      expect(template.steps.length).toBeGreaterThan(0);
+    });
+
+    it('uses only actions the module registers or scaffolder built-ins', () => {
+      for (const step of template.steps) {
+        expect({
+          step: step.id,
+          known: actions.has(step.action) || BUILTIN_ACTIONS.includes(step.action),
+        }).toEqual({ step: step.id, known: true });
+      }
+      // unique step ids
+      const ids = template.steps.map(s => s.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    });
+
+    it('validates in the form what it asks', () => {
+      for (const page of template.pages) {
+        const props: Record<string, any> = { ...page.properties };
+        const variants: any[] = Object.values<any>(
+          page.dependencies ?? {},
+        ).flatMap(d => d.oneOf ?? []);
+        for (const key of page.required ?? []) {
+          // a required field exists on the page or in every branch
+          expect({
+            key,
+            declared:
+              key in props ||
+              (variants.length > 0 &&
+                variants.every(v => key in (v.properties ?? {}))),
+          }).toEqual({ key, declared: true });
+        }
+        for (const [key, prop] of [
+          ...Object.entries<any>(props),
+          ...variants.flatMap(v =>
+            Object.entries<any>(v.properties ?? {}).filter(
+              ([, p]) => p.type !== undefined,
+            ),
+          ),
+        ]) {
+          if (prop.enum && prop.default !== undefined) {
+            expect({ key, default: prop.enum.includes(prop.default) }).toEqual({
+              key,
+              default: true,
+            });
+          }
+          if (prop.enumNames) {
+            expect({ key, names: prop.enumNames.length }).toEqual({
+              key,
+              names: prop.enum.length,
+            });
+          }
+          if (key === 'owner') {
+            expect(prop['ui:field']).toBe('OwnerPicker');
+            expect(prop['ui:options']?.catalogFilter?.kind).toBe('Group');
+          }
+          if (prop.type === 'string' && !prop.enum && !prop['ui:field']) {
+            // free text is bounded: a pattern or a maximum length
+            expect({
+              key,
+              bounded: Boolean(prop.pattern || prop.maxLength),
+            }).toEqual({ key, bounded: true });
+          }
+          if (
+            prop.type === 'integer' &&
+            (prop.minimum === undefined || prop.maximum === undefined)
+          ) {
+            throw new Error(`${key}: an integer needs minimum and maximum`);
+          }
+        }
+        if (props.name) {
+          const pattern = new RegExp(props.name.pattern);
+          for (const bad of ['Bad_Name', '-lead', 'trail-', 'ünï', 'a b', '']) {
+            expect({ bad, accepted: pattern.test(bad) }).toEqual({
+              bad,
+              accepted: false,
+            });
+          }
+          expect(pattern.test('payments-1')).toBe(true);
+          expect(props.name.maxLength).toBeLessThanOrEqual(42);
+        }
+      }
+    });
+
+    const parameterSets = exampleParameters(template);
+    describeWithSchemas('dry-run', validator => {
+      it.each(parameterSets.map((p, i) => [i, JSON.stringify(p), p] as const))(
+        'runs every step with example parameters #%s %s',
+        async (_i, _json, parameters) => {
+          const workspacePath = await fs.promises.mkdtemp(
+            path.join(tmp, `ws-${template.folder}-`),
+          );
+          const before = await repoState();
+          const runs = await runTemplateSteps({
+            template,
+            actions,
+            parameters,
+            workspacePath,
+            dryRun: true,
+          });
+          expect(runs.filter(r => !r.skipped).length).toBeGreaterThan(0);
+          for (const run of runs.filter(r => !r.skipped)) {
+            const manifests = run.output.manifests as string | undefined;
+            if (!manifests) continue;
+            for (const obj of yaml.parseAllDocuments(manifests).map(d =>
+              d.toJSON(),
+            )) {
+              expect({
+                step: run.id,
+                object: `${obj.kind}/${obj.metadata?.name}`,
+                errors: checkBuiltIn(obj) ?? validator().validate(obj),
+              }).toEqual({
+                step: run.id,
+                object: `${obj.kind}/${obj.metadata?.name}`,
+                errors: [],
+              });
+            }
+          }
+          // dry-run writes nothing
+          expect(await repoState()).toBe(before);
+        },
+      );
+    });
+  },
+);
+
+describe('an invalid name never reaches a step', () => {
+  it.each(['prod-cluster', 'database', 'prod-cluster-git'])(
+    '%s refuses a bad name in its first ordering step',
+    async folder => {
+      const template = templates.find(t => t.folder === folder)!;
+      const [parameters] = exampleParameters(template, { name: 'Bad_Name' });
+      const workspacePath = await fs.promises.mkdtemp(
+        path.join(tmp, `ws-bad-${folder}-`),
+      );
+      const before = await repoState();
+      await expect(
+        runTemplateSteps({
+          template,
+          actions,
+          parameters,
+          workspacePath,
+          dryRun: false,
+        }),
+      ).rejects.toThrow(
+        /step '[^']+' \(kebap:[a-z:-]+\): (name|order): 'Bad_Name'/,
+      );
+      expect(await repoState()).toBe(before);
+    },
+  );
+});
