@@ -89,6 +89,27 @@ export interface Config {
        */
       maxLifetimeDays?: number;
     };
+    /** Dev clusters expire (`kebap.io/expires-at`, set when ordered). */
+    expiry?: {
+      /**
+       * Whether the portal warns owners and decommissions expired dev
+       * clusters (a scheduled task; one replica runs it at a time).
+       * @default true
+       */
+      enabled?: boolean;
+      /**
+       * How often the task looks at the dev clusters: an ISO 8601 duration
+       * (`PT1H`), a string like `1 hour`, or an object like `{ hours: 1 }`.
+       * @default { hours: 1 }
+       */
+      frequency?: string | { [unit: string]: number };
+      /**
+       * The owning group is notified this many days before a dev cluster
+       * expires (once per expiry; extending it warns again later).
+       * @default 2
+       */
+      warnDaysBefore?: number;
+    };
     externalSecrets?: {
       /**
        * The ClusterSecretStore that orders read cloud credentials from

@@ -1,7 +1,4 @@
-import {
-  parseEntityRef,
-  stringifyEntityRef,
-} from '@backstage/catalog-model';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { Config } from '@backstage/config';
 import {
   AuthorizeResult,
@@ -129,7 +126,9 @@ export class KebapPermissionPolicy implements PermissionPolicy {
 
   constructor(
     settings: KebapPermissionSettings,
-    options: { ownershipOf?: (user: PolicyQueryUser) => Promise<string[]> } = {},
+    options: {
+      ownershipOf?: (user: PolicyQueryUser) => Promise<string[]>;
+    } = {},
   ) {
     this.settings = settings;
     this.ownershipOf =

@@ -16,6 +16,14 @@ import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { ScmIntegrations } from '@backstage/integration';
 import { readKebapSettings } from './KebapSettings';
 import { PulumiCli } from './pulumi/PulumiCli';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { createExtendAction } from './actions/extend/extend';
+import { createDevClusterOrderSource } from './expiry/DevClusterOrders';
+import {
+  DevClusterExpiry,
+  readExpirySettings,
+} from './expiry/DevClusterExpiry';
+import { scheduleDevClusterExpiry } from './expiry/scheduleDevClusterExpiry';
 
 /**
  * The KEBAP portal's scaffolder actions: `pulumi:new` and `pulumi:up`
@@ -30,8 +38,10 @@ export const scaffolderModuleKebap = createBackendModule({
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
         logger: coreServices.logger,
+        scheduler: coreServices.scheduler,
+        notifications: notificationService,
       },
-      async init({ scaffolder, config, logger }) {
+      async init({ scaffolder, config, logger, scheduler, notifications }) {
         const cli = PulumiCli.fromConfig(config);
         const settings = readKebapSettings(config);
         // The control-plane cluster, when the portal may reach it: always in
@@ -68,6 +78,28 @@ export const scaffolderModuleKebap = createBackendModule({
           createWaitAction({ client, settings }),
           createDecommissionAction({ delivery }),
         );
+        // dev clusters expire: warn the owner, then decommission (src/expiry)
+        const orders = createDevClusterOrderSource({
+          mode: settings.delivery.mode,
+          repoPath: settings.delivery.gitopsRepoPath,
+          client,
+          logger,
+        });
+        scaffolder.addActions(createExtendAction({ ...deps, orders }));
+        const expirySettings = readExpirySettings(config);
+        await scheduleDevClusterExpiry({
+          scheduler,
+          settings: expirySettings,
+          logger,
+          expiry: new DevClusterExpiry({
+            source: orders,
+            delivery,
+            notifications,
+            logger,
+            warnDaysBefore: expirySettings.warnDaysBefore,
+            maxLifetimeDays: settings.vcluster.maxLifetimeDays,
+          }),
+        });
       },
     });
   },

@@ -1,0 +1,269 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import yaml from 'yaml';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  KEBAP_ANNOTATIONS,
+  KEBAP_LABELS,
+  KEBAP_MANAGER,
+} from '@internal/plugin-kebap-common';
+import {
+  KubernetesClient,
+  kubernetesResources,
+} from '@internal/plugin-kebap-node';
+import { OrderDelivery, OrderObject } from '../delivery/OrderDelivery';
+
+/**
+ * The annotation that records which expiry the owner was warned about (its
+ * value is the `kebap.io/expires-at` it warned of), so a restart or another
+ * replica does not warn twice, and an extension (a new expiry) warns again.
+ */
+export const EXPIRY_WARNED_ANNOTATION = 'kebap.io/expiry-warned';
+
+/** A dev cluster the portal ordered, as its delivered objects say. */
+export interface DevClusterOrder {
+  env: string;
+  /** the order name, e.g. `alpha` */
+  name: string;
+  /** the owning group, from `kebap.io/owner-ref` */
+  ownerRef: string;
+  /** e.g. `resource:default/dev-alpha` */
+  entityRef: string;
+  /** ISO 8601, from `kebap.io/expires-at`; undefined when it never expires */
+  expiresAt?: string;
+  /** the expiry the owner was warned about, from {@link EXPIRY_WARNED_ANNOTATION} */
+  warnedFor?: string;
+  /** the order's objects by part (gitops folder; `vcluster` in kubernetes delivery) */
+  parts: { part: string; objects: OrderObject[] }[];
+}
+
+/** Lists the dev clusters the portal ordered. */
+export interface DevClusterOrderSource {
+  list(): Promise<DevClusterOrder[]>;
+}
+
+const isManagedVCluster = (o: OrderObject) =>
+  o?.metadata?.labels?.[KEBAP_LABELS.managedBy] === KEBAP_MANAGER &&
+  o.metadata.labels?.[KEBAP_LABELS.kind] === 'vcluster';
+
+function toOrder(
+  env: string,
+  name: string,
+  parts: Map<string, OrderObject[]>,
+): DevClusterOrder | undefined {
+  const all = [...parts.values()].flat();
+  const main = all.find(isManagedVCluster);
+  if (!main) return undefined;
+  const annotations = main.metadata.annotations ?? {};
+  const ownerRef = annotations[KEBAP_ANNOTATIONS.ownerRef];
+  if (!ownerRef) return undefined;
+  const first = (key: string) =>
+    all.map(o => o.metadata.annotations?.[key]).find(Boolean);
+  return {
+    env,
+    name,
+    ownerRef,
+    entityRef:
+      annotations[KEBAP_ANNOTATIONS.entityRef] ??
+      `resource:default/${env}-${name}`,
+    expiresAt: first(KEBAP_ANNOTATIONS.expiresAt),
+    warnedFor: first(EXPIRY_WARNED_ANNOTATION),
+    parts: [...parts]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([part, objects]) => ({ part, objects })),
+  };
+}
+
+/**
+ * The dev clusters in the GitOps orders repository, read at the committed
+ * HEAD (like the catalog's entity provider): `orders/dev/<name>/<part>/*.yaml`
+ * whose objects are the portal's and labelled `kebap.io/kind=vcluster`.
+ * With a remote orders repository this is the working clone as of this
+ * replica's last sync.
+ */
+export class GitopsDevClusterOrders implements DevClusterOrderSource {
+  private readonly repoPath: string;
+  private readonly logger?: LoggerService;
+
+  constructor(options: { repoPath: string; logger?: LoggerService }) {
+    this.repoPath = path.resolve(options.repoPath);
+    this.logger = options.logger;
+  }
+
+  async list(): Promise<DevClusterOrder[]> {
+    if (!fs.existsSync(path.join(this.repoPath, '.git'))) return [];
+    const dir = this.repoPath;
+    const oid = await git.resolveRef({ fs, dir, ref: 'HEAD' });
+    const files = await git.listFiles({ fs, dir, ref: oid });
+    const byOrder = new Map<string, Map<string, OrderObject[]>>();
+    for (const file of files) {
+      const m = /^orders\/(dev)\/([a-z0-9-]+)\/([a-z0-9-]+)\/[^/]+\.yaml$/.exec(
+        file,
+      );
+      if (!m) continue;
+      const { blob } = await git.readBlob({ fs, dir, oid, filepath: file });
+      let obj: OrderObject;
+      try {
+        obj = yaml.parse(Buffer.from(blob).toString('utf8'));
+      } catch (e) {
+        this.logger?.warn(`Skipping ${file}: not YAML (${e})`);
+        continue;
+      }
+      if (!obj?.metadata?.name) continue;
+      const key = `${m[1]}/${m[2]}`;
+      const parts = byOrder.get(key) ?? new Map<string, OrderObject[]>();
+      parts.set(m[3], [...(parts.get(m[3]) ?? []), obj]);
+      byOrder.set(key, parts);
+    }
+    return [...byOrder]
+      .map(([key, parts]) => {
+        const [env, name] = key.split('/');
+        return toOrder(env, name, parts);
+      })
+      .filter((o): o is DevClusterOrder => !!o)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** Fields the API server writes, left out when an object is applied again. */
+const serverMetadata = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'managedFields',
+  'selfLink',
+];
+
+/**
+ * An object read from the cluster as the portal would apply it: without
+ * what the API server or a controller writes (server metadata, `status`,
+ * Argo CD's `operation`, a Namespace's `spec.finalizers`).
+ */
+export function toAppliable(obj: OrderObject): OrderObject {
+  const {
+    status: _s,
+    operation: _o,
+    ...rest
+  } = obj as OrderObject & {
+    status?: unknown;
+    operation?: unknown;
+  };
+  const metadata = { ...(obj.metadata as Record<string, unknown>) };
+  for (const key of serverMetadata) delete metadata[key];
+  const out: OrderObject = {
+    ...rest,
+    metadata: metadata as OrderObject['metadata'],
+  };
+  if (obj.kind === 'Namespace' && obj.apiVersion === 'v1') delete out.spec;
+  return out;
+}
+
+/**
+ * The dev clusters on the control-plane cluster (kubernetes delivery): the
+ * objects labelled `kebap.io/kind=vcluster` and managed by the portal,
+ * grouped by their `kebap.io/order` and `kebap.io/env` labels.
+ */
+export class KubernetesDevClusterOrders implements DevClusterOrderSource {
+  private readonly client: KubernetesClient;
+
+  constructor(options: { client: KubernetesClient }) {
+    this.client = options.client;
+  }
+
+  async list(): Promise<DevClusterOrder[]> {
+    const selector = `${KEBAP_LABELS.kind}=vcluster,${KEBAP_LABELS.managedBy}=${KEBAP_MANAGER}`;
+    const found = (
+      await Promise.all(
+        kubernetesResources.map(r =>
+          this.client.list({
+            apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+            kind: r.kind,
+            labelSelector: selector,
+          }),
+        ),
+      )
+    ).flat();
+    const byOrder = new Map<string, OrderObject[]>();
+    for (const obj of found) {
+      const labels = obj.metadata.labels ?? {};
+      const key = `${labels[KEBAP_LABELS.env]}/${labels[KEBAP_LABELS.order]}`;
+      byOrder.set(key, [...(byOrder.get(key) ?? []), toAppliable(obj)]);
+    }
+    return [...byOrder]
+      .map(([key, objects]) => {
+        const [env, name] = key.split('/');
+        return toOrder(env, name, new Map([['vcluster', objects]]));
+      })
+      .filter((o): o is DevClusterOrder => !!o)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** The source that matches the delivery mode. */
+export function createDevClusterOrderSource(options: {
+  mode: 'gitops' | 'kubernetes';
+  repoPath: string;
+  client?: KubernetesClient;
+  logger?: LoggerService;
+}): DevClusterOrderSource {
+  if (options.mode === 'kubernetes') {
+    if (!options.client)
+      throw new Error('kubernetes delivery needs a Kubernetes client');
+    return new KubernetesDevClusterOrders({ client: options.client });
+  }
+  return new GitopsDevClusterOrders(options);
+}
+
+/**
+ * Rewrites annotations of the order's objects that carry an expiry, through
+ * the delivery (gitops: one commit per part; kubernetes: server-side apply
+ * as the portal). `undefined` removes an annotation. The delivery checks
+ * ownership as for any order.
+ */
+export async function rewriteExpiryAnnotations(options: {
+  delivery: OrderDelivery;
+  order: DevClusterOrder;
+  annotations: Record<string, string | undefined>;
+  requestedBy?: string;
+  taskId?: string;
+  logger: LoggerService;
+}): Promise<{ commit?: string; refs: string[] }> {
+  const { delivery, order } = options;
+  let commit: string | undefined;
+  const refs: string[] = [];
+  for (const { part, objects } of order.parts) {
+    if (
+      !objects.some(o => o.metadata.annotations?.[KEBAP_ANNOTATIONS.expiresAt])
+    )
+      continue;
+    const rewritten = objects.map(o => {
+      const current = o.metadata.annotations ?? {};
+      if (!current[KEBAP_ANNOTATIONS.expiresAt]) return o;
+      const annotations: Record<string, string> = { ...current };
+      for (const [key, value] of Object.entries(options.annotations)) {
+        if (value === undefined) delete annotations[key];
+        else annotations[key] = value;
+      }
+      return { ...o, metadata: { ...o.metadata, annotations } };
+    });
+    const result = await delivery.deliver(
+      {
+        env: order.env,
+        name: order.name,
+        part,
+        ownerRef: order.ownerRef,
+        objects: rewritten,
+        requestedBy: options.requestedBy,
+        taskId: options.taskId,
+      },
+      { logger: options.logger },
+    );
+    commit = result.commit ?? commit;
+    refs.push(...result.refs);
+  }
+  return { commit, refs };
+}
