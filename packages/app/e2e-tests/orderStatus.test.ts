@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { test, expect, Page } from '@playwright/test';
+
+/**
+ * The status of an order where people look: on the embedded defaults (gitops
+ * delivery, no cluster) a freshly ordered dev cluster's entity page shows the
+ * "Order status" card in the pending-sync state, with its owner and expiry,
+ * and a "Status" tab; its Decommission button opens the template prefilled
+ * with the order.
+ */
+
+const repoRoot = path.resolve(__dirname, '../../..');
+const screenshots = path.join(repoRoot, 'test-results/screenshots');
+const name = 'e2e-status';
+const entityPath = `/catalog/default/resource/dev-${name}`;
+
+async function signIn(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await expect(
+    page.getByRole('heading', { name: 'KEBAP Catalog' }),
+  ).toBeVisible();
+}
+
+async function pickOwner(page: Page, title: string) {
+  await page.getByRole('textbox', { name: 'Owner' }).click();
+  await page.getByRole('option', { name: title, exact: true }).click();
+}
+
+async function orderDevCluster(page: Page) {
+  await page.goto('/create/templates/default/dev-cluster');
+  await expect(page.getByText('Order a dev cluster').first()).toBeVisible();
+  await page.getByLabel('Name').fill(name);
+  await pickOwner(page, 'Payments');
+  await page.getByLabel('Purpose').fill('Browser test of the status card');
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByText(
+      new RegExp(`Dev cluster ${name} ordered by gitops delivery`),
+    ),
+  ).toBeVisible({ timeout: 60_000 });
+}
+
+test('an ordered dev cluster shows its status on the entity page and in the Status tab', async ({
+  page,
+}) => {
+  await signIn(page);
+  await orderDevCluster(page);
+
+  // the entity appears by itself (catalog module), then the card asks the
+  // status route: the order is committed, Argo CD has not applied it yet
+  await expect(async () => {
+    await page.goto(entityPath);
+    await expect(page.getByText('Order status').first()).toBeVisible({
+      timeout: 3_000,
+    });
+  }).toPass({ timeout: 60_000 });
+
+  const state = page.getByRole('status', { name: /^Order state:/ });
+  await expect(state).toHaveAttribute('data-state', 'pending-sync');
+  await expect(state.getByText('Waiting for Argo CD')).toBeVisible();
+  await expect(
+    state.getByText(/Argo CD applies it when it next syncs/),
+  ).toBeVisible();
+
+  const order = page.getByLabel('Order', { exact: true });
+  await expect(order.getByText('team-payments')).toBeVisible();
+  await expect(order.getByText(/expires in \d+ days?/)).toBeVisible();
+  await expect(order.getByText('dev-cluster')).toBeVisible();
+  await expect(
+    page.getByText(/From the GitOps orders repository/),
+  ).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: 'Extend lifetime' }),
+  ).toHaveAttribute(
+    'href',
+    `/create/templates/default/extend-dev-cluster?formData=${encodeURIComponent(
+      JSON.stringify({ order: `resource:default/dev-${name}` }),
+    )}`,
+  );
+  fs.mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({
+    path: path.join(screenshots, 'dev-cluster-status.png'),
+    fullPage: true,
+  });
+
+  // the Kubernetes tab is offered too (backstage.io/kubernetes-id)
+  await expect(page.getByRole('tab', { name: 'Kubernetes' })).toBeVisible();
+
+  // the Status tab: the same headline and the order as recorded
+  await page.getByRole('tab', { name: 'Status' }).click();
+  await expect(page).toHaveURL(new RegExp(`${entityPath}/kebap-status$`));
+  await expect(
+    page.getByRole('status', { name: /^Order state:/ }),
+  ).toHaveAttribute('data-state', 'pending-sync');
+  await expect(page.getByText('As recorded')).toBeVisible();
+  await expect(
+    page.getByLabel('Order', { exact: true }).getByText(name, { exact: true }),
+  ).toBeVisible();
+  await page.screenshot({
+    path: path.join(screenshots, 'dev-cluster-status-tab.png'),
+    fullPage: true,
+  });
+
+  // Decommission from the card: the template opens with the order filled in
+  await page.goto(entityPath);
+  await page.getByRole('button', { name: 'Decommission' }).click();
+  await expect(page).toHaveURL(/\/create\/templates\/default\/decommission/);
+  await expect(
+    page.getByRole('textbox', { name: 'Order', exact: true }),
+  ).toHaveValue(new RegExp(name));
+  await pickOwner(page, 'Payments');
+  await page.getByLabel("Type the order's name to confirm").fill(name);
+  await page.getByRole('button', { name: 'Review' }).click();
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    page.getByText(new RegExp(`Removed: .*v1/Namespace/vc-${name}`)),
+  ).toBeVisible({ timeout: 60_000 });
+});
