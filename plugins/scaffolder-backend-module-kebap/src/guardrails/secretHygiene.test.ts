@@ -13,10 +13,15 @@
  * - the secret store: values ESO would copy into Secrets, and the
  *   kubeconfig a vCluster writes, held by the cluster as Secrets the portal
  *   could read (kubernetes delivery);
- * - the Kubernetes service-account token of the portal.
+ * - the Kubernetes service-account token of the portal;
+ * - the Secrets External Secrets Operator makes from every ExternalSecret the
+ *   orders hold (played by the test: values from a fake store, keyed by
+ *   remote key), among them Argo CD cluster Secrets, which the status route
+ *   watches.
  * None of them may appear in the task log, step or template outputs, error
- * messages, catalog entities, any blob or message of any Git commit, or any
- * object the portal wrote to the cluster.
+ * messages, what a publish step would push, catalog entities, any blob or
+ * message of any Git commit, any object the portal wrote to the cluster, or
+ * any answer of the status route GET /api/kebap/status/... (plugins/kebap-backend).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +30,19 @@ import {
   KebapOrdersEntityProvider,
   orderToEntity,
 } from '@internal/plugin-catalog-backend-module-kebap';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import express from 'express'; // eslint-disable-line @backstage/no-undeclared-imports
 import { mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+// eslint-disable-next-line @backstage/no-undeclared-imports
+import {
+  apiOrderReader,
+  createRouter,
+  GitopsOrders,
+  OrderStatusService,
+} from '@internal/plugin-kebap-backend';
+import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
 import { createFakePulumiCli } from '../testing/createFakePulumiCli';
 import {
@@ -79,8 +96,58 @@ process.exit(r.status === null ? 1 : r.status);
   return file;
 }
 
-/** Plays the controllers: Stacks succeed (secret outputs masked), Applications get healthy. */
-function markReady(api: FakeKubernetesApi) {
+/**
+ * Plays the controllers: Stacks succeed (secret outputs masked), Applications
+ * get healthy, and ESO fills the Secret of every ExternalSecret from the store.
+ */
+function playControllers(
+  api: FakeKubernetesApi,
+  store: (remoteKey: string, property?: string) => string,
+  filled: Array<Record<string, any>>,
+) {
+  const existing = new Set(
+    api
+      .objects()
+      .filter(o => o.kind === 'Secret')
+      .map(o => `${o.metadata.namespace}/${o.metadata.name}`),
+  );
+  for (const o of api.objects()) {
+    if (o.kind === 'ExternalSecret') {
+      const target = o.spec.target?.name ?? o.metadata.name;
+      if (existing.has(`${o.metadata.namespace}/${target}`)) continue;
+      const stringData: Record<string, string> = {};
+      for (const d of o.spec.data ?? []) {
+        stringData[d.secretKey] = store(d.remoteRef.key, d.remoteRef.property);
+      }
+      for (const d of o.spec.dataFrom ?? []) {
+        stringData[d.extract?.key ?? 'x'] = store(d.extract?.key ?? 'x');
+      }
+      const template = o.spec.target?.template;
+      if (template?.data) {
+        // e.g. the Argo CD cluster Secret: its config holds the credentials
+        for (const key of Object.keys(template.data)) {
+          stringData[key] = store(`${o.metadata.name}/template`, key);
+        }
+      }
+      const secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: target,
+            namespace: o.metadata.namespace,
+            labels: {
+              ...o.metadata.labels,
+              ...template?.metadata?.labels,
+            },
+            annotations: template?.metadata?.annotations,
+          },
+        type: template?.type ?? 'Opaque',
+        stringData,
+      };
+      api.seed(secret, { manager: 'external-secrets' });
+      filled.push(secret);
+    }
+  }
   for (const o of api.objects()) {
     if (o.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'kebap-portal')
       continue;
@@ -119,6 +186,22 @@ describe.each(['gitops', 'kubernetes'] as const)(
       return value;
     };
     const runs = new Map<string, TemplateRun>();
+    /** the secret store: a sentinel per remote key and property */
+    const storeValue = (remoteKey: string, property = '') => {
+      const label = `store-${remoteKey}-${property}`;
+      return sentinels.get(label) ?? put(label);
+    };
+    /** the Secrets ESO (played) filled from the store */
+    const esoSecrets: Array<Record<string, any>> = [];
+    const isEsoSecret = (o: Record<string, any>) =>
+      o.kind === 'Secret' &&
+      esoSecrets.some(
+        e =>
+          e.metadata.name === o.metadata.name &&
+          e.metadata.namespace === o.metadata.namespace,
+      );
+    /** every answer of the status route, as text */
+    const statusAnswers: string[] = [];
     // what the catalog and the cluster held after each template (the
     // decommission template at the end removes the dev cluster again)
     const entitiesSeen: unknown[] = [];
@@ -222,21 +305,73 @@ describe.each(['gitops', 'kubernetes'] as const)(
                     },
                   }
                 : input,
-            afterStep: async () => markReady(api),
+            afterStep: async () => playControllers(api, storeValue, esoSecrets),
           }),
         );
-        entitiesSeen.push(...(await catalogEntities()));
+        const entities = (await catalogEntities()) as Entity[];
+        entitiesSeen.push(...entities);
+        statusAnswers.push(...(await askStatusRoute(entities)));
         objectsSeen.push(
           ...api
             .objects()
             .filter(
               o =>
                 o.metadata.labels?.['app.kubernetes.io/managed-by'] ===
-                'kebap-portal',
+                  'kebap-portal' && !isEsoSecret(o),
             ),
         );
       }
     }, 120_000);
+
+    /**
+     * Asks the status route of plugins/kebap-backend about every entity (the
+     * router as the plugin mounts it, reading the orders repository in gitops
+     * delivery and the cluster in kubernetes delivery); returns the answers.
+     */
+    async function askStatusRoute(entities: Entity[]): Promise<string[]> {
+      const statusService = new OrderStatusService({
+        reader:
+          mode === 'kubernetes'
+            ? apiOrderReader({
+                client: new KubernetesClient({
+                  baseUrl: api.baseUrl,
+                  logger: mockServices.logger.mock(),
+                }),
+                cluster: 'control-plane',
+              })
+            : undefined,
+        gitops:
+          mode === 'gitops'
+            ? new GitopsOrders({ repoPath, logger: mockServices.logger.mock() })
+            : undefined,
+        links: { pulumiCloudUrl: 'https://app.pulumi.com' },
+      });
+      const router = await createRouter({
+        httpAuth: mockServices.httpAuth(),
+        catalog: {
+          getEntityByRef: async (ref: string) =>
+            entities.find(
+              e => `resource:default/${e.metadata.name}` === ref,
+            ),
+        } as any,
+        statusService,
+      });
+      const server = http.createServer(express().use(router));
+      await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const answers: string[] = [];
+        for (const e of entities) {
+          const res = await fetch(
+            `http://127.0.0.1:${port}/status/resource/default/${e.metadata.name}`,
+          );
+          answers.push(`${res.status} ${await res.text()}`);
+        }
+        return answers;
+      } finally {
+        await new Promise(r => server.close(r));
+      }
+    }
 
     /** The catalog's entities of the orders, as the catalog module derives them. */
     async function catalogEntities(): Promise<unknown[]> {
@@ -293,6 +428,18 @@ describe.each(['gitops', 'kubernetes'] as const)(
       )) {
         expect(stdin).toContain(sentinels.get(`${t.folder}-secretConfig`));
       }
+      if (mode === 'kubernetes') {
+        // ESO (played) did fill Secrets from the store, among them an Argo CD
+        // cluster Secret the status route reads
+        expect(JSON.stringify(esoSecrets)).toContain('SENTINEL-store-');
+        expect(
+          esoSecrets.some(
+            o =>
+              o.metadata.labels?.['argocd.argoproj.io/secret-type'] ===
+              'cluster',
+          ),
+        ).toBe(true);
+      }
       expect(process.env.PULUMI_ACCESS_TOKEN).toBe(
         sentinels.get('env-PULUMI_ACCESS_TOKEN'),
       );
@@ -338,6 +485,12 @@ describe.each(['gitops', 'kubernetes'] as const)(
     it('no sentinel in any object the portal wrote to the cluster', () => {
       if (mode === 'kubernetes') expect(objectsSeen.length).toBeGreaterThan(0);
       expect(leaks('cluster objects', JSON.stringify(objectsSeen))).toEqual([]);
+    });
+
+    it('no sentinel in any answer of the status route', () => {
+      expect(statusAnswers.length).toBeGreaterThan(0);
+      expect(statusAnswers.every(a => a.startsWith('200 '))).toBe(true);
+      expect(leaks('status answers', statusAnswers.join('\n'))).toEqual([]);
     });
 
     it('no sentinel in the catalog entities of the orders', () => {
