@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** The repository's root: the nearest folder up with backstage.json. */
+/** The repository's root: the nearest folder up from the working directory with backstage.json. */
 export function repoRoot(): string {
-  let dir = __dirname;
+  let dir = process.cwd();
   while (!fs.existsSync(path.join(dir, 'backstage.json'))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('backstage.json not found');

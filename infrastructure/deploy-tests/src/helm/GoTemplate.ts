@@ -137,6 +137,22 @@ function tokenizeArgs(src: string, where: string): string[] {
 
 function parsePipeline(tokens: string[], where: string): Pipeline {
   let pos = 0;
+  const term = (tok: string): Term => {
+    if (tok.startsWith('"')) return { t: 'literal', value: JSON.parse(tok) };
+    if (/^-?\d+(\.\d+)?$/.test(tok)) return { t: 'literal', value: Number(tok) };
+    if (tok === 'true' || tok === 'false')
+      return { t: 'literal', value: tok === 'true' };
+    if (tok === 'nil') return { t: 'literal', value: undefined };
+    if (tok === '.') return { t: 'field', base: '.', path: [] };
+    if (tok.startsWith('.'))
+      return { t: 'field', base: '.', path: tok.slice(1).split('.') };
+    if (tok.startsWith('$')) {
+      const [base, ...path] = tok.split('.');
+      return { t: 'field', base, path };
+    }
+    if (FUNCTIONS.has(tok)) return { t: 'ident', name: tok };
+    throw new TemplateError(where, `unsupported function or token '${tok}'`);
+  };
   const pipe = (): Pipeline => {
     const result: Pipeline = { commands: [] };
     if (tokens[pos]?.startsWith('$') && tokens[pos + 1] === ':=') {
@@ -161,22 +177,6 @@ function parsePipeline(tokens: string[], where: string): Pipeline {
     if (command.length === 0) throw new TemplateError(where, 'empty pipeline');
     result.commands.push(command);
     return result;
-  };
-  const term = (tok: string): Term => {
-    if (tok.startsWith('"')) return { t: 'literal', value: JSON.parse(tok) };
-    if (/^-?\d+(\.\d+)?$/.test(tok)) return { t: 'literal', value: Number(tok) };
-    if (tok === 'true' || tok === 'false')
-      return { t: 'literal', value: tok === 'true' };
-    if (tok === 'nil') return { t: 'literal', value: undefined };
-    if (tok === '.') return { t: 'field', base: '.', path: [] };
-    if (tok.startsWith('.'))
-      return { t: 'field', base: '.', path: tok.slice(1).split('.') };
-    if (tok.startsWith('$')) {
-      const [base, ...path] = tok.split('.');
-      return { t: 'field', base, path };
-    }
-    if (FUNCTIONS.has(tok)) return { t: 'ident', name: tok };
-    throw new TemplateError(where, `unsupported function or token '${tok}'`);
   };
   const result = pipe();
   if (pos !== tokens.length) throw new TemplateError(where, 'unexpected )');
@@ -333,15 +333,14 @@ export class GoTemplate {
             break;
           }
         }
-      } else {
+      } else if (node.type === 'range') {
         const coll = this.pipe(name, node.pipe, local);
-        const entries: Array<[Value, Value]> = Array.isArray(coll)
-          ? coll.map((v, i) => [i, v])
-          : coll && typeof coll === 'object'
-          ? Object.keys(coll as object)
-              .sort()
-              .map(k => [k, (coll as Record<string, Value>)[k]])
-          : [];
+        let entries: Array<[Value, Value]> = [];
+        if (Array.isArray(coll)) entries = coll.map((v, i) => [i, v]);
+        else if (coll && typeof coll === 'object')
+          entries = Object.keys(coll as object)
+            .sort()
+            .map(k => [k, (coll as Record<string, Value>)[k]]);
         if (entries.length === 0) {
           out += this.exec(name, node.elseBody, local);
           continue;

@@ -36,9 +36,13 @@ describe('helm/kebap-portal', () => {
       expect(o.metadata.labels?.['app.kubernetes.io/instance']).toBe(
         'kebap-portal',
       );
-      if (!['ClusterRole', 'ClusterRoleBinding'].includes(o.kind))
-        expect(o.metadata.namespace).toBeTruthy();
     }
+    const clusterScoped = ['ClusterRole', 'ClusterRoleBinding'];
+    expect(
+      objects
+        .filter(o => !clusterScoped.includes(o.kind) && !o.metadata.namespace)
+        .map(o => o.kind),
+    ).toEqual([]);
   });
 
   it('names objects after the release', () => {

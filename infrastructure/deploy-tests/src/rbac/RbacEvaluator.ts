@@ -80,12 +80,12 @@ export class RbacEvaluator {
       );
       if (!bound || !b.roleRef) continue;
       const scope = b.kind === 'RoleBinding' ? b.metadata.namespace : undefined;
-      const role =
+      // a ClusterRoleBinding can only refer to a ClusterRole
+      const key =
         b.roleRef.kind === 'ClusterRole'
-          ? roles.get(`ClusterRole//${b.roleRef.name}`)
-          : b.kind === 'RoleBinding'
-          ? roles.get(`Role/${scope}/${b.roleRef.name}`)
-          : undefined;
+          ? `ClusterRole//${b.roleRef.name}`
+          : `Role/${scope}/${b.roleRef.name}`;
+      const role = roles.get(key);
       if (!role) {
         throw new Error(
           `${b.kind} ${b.metadata.name} refers to ${b.roleRef.kind} ${b.roleRef.name}, which is not rendered`,
