@@ -24,6 +24,7 @@ export class KebapOrdersEntityProvider implements EntityProvider {
   private readonly repoPath: string;
   private readonly logger: LoggerService;
   private readonly taskRunner?: SchedulerServiceTaskRunner;
+  private names?: Set<string>;
 
   constructor(options: {
     repoPath: string;
@@ -37,6 +38,11 @@ export class KebapOrdersEntityProvider implements EntityProvider {
 
   getProviderName(): string {
     return 'kebap-orders';
+  }
+
+  /** Names of the entities emitted last; undefined before the first read. */
+  emittedNames(): ReadonlySet<string> | undefined {
+    return this.names;
   }
 
   async connect(connection: EntityProviderConnection): Promise<void> {
@@ -64,6 +70,7 @@ export class KebapOrdersEntityProvider implements EntityProvider {
         locationKey: this.getProviderName(),
       })),
     });
+    this.names = new Set(entities.map(e => e.metadata.name));
     return entities;
   }
 

@@ -4,11 +4,15 @@ import {
   createBackendModule,
 } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { kebapClusterCacheServiceRef } from '@internal/plugin-kebap-node';
 import { KebapOrdersEntityProvider } from './KebapOrdersEntityProvider';
+import { KebapClusterEntityProvider } from './KebapClusterEntityProvider';
 
 /**
  * Ordered resources in the catalog by themselves: one `Resource` entity per
- * order of the GitOps orders repository (gitops delivery).
+ * order of the GitOps orders repository (gitops delivery), and per order
+ * whose objects the portal labelled on the control-plane cluster (when one
+ * is configured; read from the shared watch-fed cache).
  */
 export const catalogModuleKebap = createBackendModule({
   pluginId: 'catalog',
@@ -20,29 +24,45 @@ export const catalogModuleKebap = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         scheduler: coreServices.scheduler,
+        cache: kebapClusterCacheServiceRef,
       },
-      async init({ catalog, config, logger, scheduler }) {
-        if (
-          (config.getOptionalString('kebap.delivery.mode') ?? 'gitops') !==
-          'gitops'
-        ) {
-          return;
-        }
+      async init({ catalog, config, logger, scheduler, cache }) {
+        const gitops =
+          (config.getOptionalString('kebap.delivery.mode') ?? 'gitops') ===
+          'gitops';
+        const seconds =
+          config.getOptionalNumber('kebap.catalog.refreshSeconds') ?? 5;
         const repoPath =
           config.getOptionalString('kebap.delivery.gitops.repoPath') ??
           path.join(process.env.KEBAP_DATA_DIR ?? '../../data', 'gitops');
-        const seconds =
-          config.getOptionalNumber('kebap.catalog.refreshSeconds') ?? 5;
-        catalog.addEntityProvider(
-          new KebapOrdersEntityProvider({
-            repoPath,
-            logger,
-            taskRunner: scheduler.createScheduledTaskRunner({
-              frequency: { seconds },
-              timeout: { minutes: 1 },
+        const ordersProvider = gitops
+          ? new KebapOrdersEntityProvider({
+              repoPath,
+              logger,
+              taskRunner: scheduler.createScheduledTaskRunner({
+                frequency: { seconds },
+                timeout: { minutes: 1 },
+              }),
+            })
+          : undefined;
+        if (ordersProvider) catalog.addEntityProvider(ordersProvider);
+        if (cache.configured) {
+          catalog.addEntityProvider(
+            new KebapClusterEntityProvider({
+              cache,
+              logger,
+              // in gitops delivery the repository's orders come from the
+              // orders provider; this one adds what is only on the cluster
+              skip: ordersProvider
+                ? () => ordersProvider.emittedNames()
+                : undefined,
+              taskRunner: scheduler.createScheduledTaskRunner({
+                frequency: { seconds },
+                timeout: { minutes: 1 },
+              }),
             }),
-          }),
-        );
+          );
+        }
       },
     });
   },

@@ -85,6 +85,7 @@ class ClusterCopy {
       backoff?: Partial<BackoffOptions>;
       watchTimeoutSeconds?: number;
       onChange: (change: OrderChange) => void;
+      onStateChange: () => void;
     },
   ) {
     this.informers = options.resources.map(
@@ -102,6 +103,7 @@ class ClusterCopy {
           backoff: options.backoff,
           watchTimeoutSeconds: options.watchTimeoutSeconds,
           transform: slimObject,
+          onSyncedChange: () => options.onStateChange(),
           onChange: c => {
             const touched = this.index(c);
             for (const t of touched)
@@ -210,6 +212,7 @@ export class KebapClusterCache {
 
   private readonly copies: ClusterCopy[];
   private readonly listeners = new Set<(change: OrderChange) => void>();
+  private readonly stateListeners = new Set<() => void>();
   private started = false;
 
   constructor(options: {
@@ -232,6 +235,15 @@ export class KebapClusterCache {
             for (const l of this.listeners) {
               try {
                 l(change);
+              } catch (e) {
+                options.logger.warn(`Cluster cache listener failed: ${e}`);
+              }
+            }
+          },
+          onStateChange: () => {
+            for (const l of this.stateListeners) {
+              try {
+                l();
               } catch (e) {
                 options.logger.warn(`Cluster cache listener failed: ${e}`);
               }
@@ -303,5 +315,14 @@ export class KebapClusterCache {
   onChange(listener: (change: OrderChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` when a collection becomes synced or stops being synced
+   * (see {@link KebapClusterCache.state}); returns an unsubscribe.
+   */
+  onStateChange(listener: () => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
   }
 }

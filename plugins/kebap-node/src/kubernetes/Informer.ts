@@ -43,6 +43,7 @@ export class Informer {
   private readonly watchTimeoutSeconds: number;
   private readonly onChange?: (change: InformerChange) => void;
   private readonly transform: (obj: OrderObject) => OrderObject;
+  private readonly onSyncedChange?: (synced: boolean) => void;
   private readonly store = new Map<string, OrderObject>();
   private abort?: AbortController;
   private loop?: Promise<void>;
@@ -71,6 +72,8 @@ export class Informer {
      * (managedFields).
      */
     transform?: (obj: OrderObject) => OrderObject;
+    /** called when `synced` flips */
+    onSyncedChange?: (synced: boolean) => void;
   }) {
     this.client = options.client;
     this.collection = options.collection;
@@ -79,6 +82,13 @@ export class Informer {
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.onChange = options.onChange;
     this.transform = options.transform ?? (o => o);
+    this.onSyncedChange = options.onSyncedChange;
+  }
+
+  private setSynced(synced: boolean) {
+    if (this.synced === synced) return;
+    this.synced = synced;
+    this.onSyncedChange?.(synced);
   }
 
   /** The objects held now (the stored objects themselves: do not modify). */
@@ -174,7 +184,8 @@ export class Informer {
     try {
       answer = await this.client.listWithVersion(this.collection);
     } catch (e) {
-      this.synced = false;
+      this.lastError = (e as Error).message;
+      this.setSynced(false);
       throw e;
     }
     const seen = new Set<string>();
@@ -194,8 +205,8 @@ export class Informer {
       this.onChange?.({ type: 'DELETED', object: previous, previous });
     }
     this.resourceVersion = answer.resourceVersion;
-    this.synced = true;
     this.lastError = undefined;
+    this.setSynced(true);
     const waiters = this.syncWaiters;
     this.syncWaiters = [];
     waiters.forEach(w => w());

@@ -58,9 +58,20 @@ export async function applyObjects(options: {
   const { client, objects, fieldManager, logger } = options;
   const concurrency = options.concurrency ?? 8;
   const existing = new Map<string, OrderObject | undefined>();
-  await pool(objects, concurrency, async o => {
-    existing.set(refString(refOf(o)), await client.get(refOf(o)));
-  });
+  try {
+    await pool(objects, concurrency, async o => {
+      existing.set(refString(refOf(o)), await client.get(refOf(o)));
+    });
+  } catch (e) {
+    // nothing is written before every object has been read
+    const err = new Error(
+      `Order not applied: the objects could not be read first, so nothing was written; cause: ${
+        (e as Error).message
+      }. Run the task again to complete it.`,
+    );
+    err.name = (e as Error).name;
+    throw err;
+  }
   const conflicts: string[] = [];
   for (const o of objects) {
     const current = existing.get(refString(refOf(o)));
@@ -156,8 +167,25 @@ export async function deleteObjects(options: {
       Number(!resourceOf(a[0].apiVersion, a[0].kind).namespaced) -
       Number(!resourceOf(b[0].apiVersion, b[0].kind).namespaced),
   );
-  for (const [r, o] of ordered) {
-    if (o && (await client.delete(r))) deleted.push(refString(r));
+  const done = new Set<string>();
+  try {
+    for (const [r, o] of ordered) {
+      if (o && (await client.delete(r))) deleted.push(refString(r));
+      done.add(refString(r));
+    }
+  } catch (e) {
+    const notDeleted = ordered
+      .filter(([r, o]) => o && !done.has(refString(r)))
+      .map(([r]) => refString(r));
+    const err = new Error(
+      `Order partly removed. deleted: ${
+        deleted.join(', ') || 'nothing'
+      }; not deleted: ${notDeleted.join(', ')}; cause: ${
+        (e as Error).message
+      }. Run the task again to complete it.`,
+    );
+    err.name = (e as Error).name;
+    throw err;
   }
   return deleted;
 }
