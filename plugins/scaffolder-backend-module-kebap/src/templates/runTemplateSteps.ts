@@ -16,11 +16,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
+// a test helper, used by the tests only
+// eslint-disable-next-line @backstage/no-undeclared-imports
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { createRecordingLogger } from '../testing/createRecordingLogger';
 
 /** The repository root (this file is plugins/<pkg>/src/templates/). */
+// eslint-disable-next-line no-restricted-syntax
 export const repositoryRoot = path.resolve(__dirname, '../../../..');
 
 /** Scaffolder built-in actions the portal's templates may use. */
@@ -150,7 +153,12 @@ export async function runTemplateSteps(options: {
   const logger = createRecordingLogger();
   for (const step of template.steps) {
     if (step.if !== undefined && !renderValue(step.if, context)) {
-      runs.push({ id: step.id, action: step.action, skipped: true, output: {} });
+      runs.push({
+        id: step.id,
+        action: step.action,
+        skipped: true,
+        output: {},
+      });
       continue;
     }
     const input = renderValue(step.input ?? {}, context) as Record<
@@ -162,7 +170,9 @@ export async function runTemplateSteps(options: {
       if (step.action === 'fetch:plain') {
         const url = String(input.url);
         if (!url.startsWith('./')) {
-          throw new Error(`only relative fetch:plain URLs are played, not '${url}'`);
+          throw new Error(
+            `only relative fetch:plain URLs are played, not '${url}'`,
+          );
         }
         await fs.promises.cp(
           path.resolve(template.dir, url),
@@ -171,13 +181,16 @@ export async function runTemplateSteps(options: {
         );
       } else if (step.action === 'publish:github') {
         const q = new URLSearchParams(String(input.repoUrl).split('?')[1]);
-        output.remoteUrl = `https://github.com/${q.get('owner')}/${q.get('repo')}`;
+        output.remoteUrl = `https://github.com/${q.get('owner')}/${q.get(
+          'repo',
+        )}`;
         output.repoContentsUrl = `${output.remoteUrl}/blob/main`;
       } else if (BUILTIN_ACTIONS.includes(step.action)) {
         // nothing to play
       } else {
         const action = actions.get(step.action);
-        if (!action) throw new Error(`action '${step.action}' is not registered`);
+        if (!action)
+          throw new Error(`action '${step.action}' is not registered`);
         const ctx = createMockActionContext({
           input: input as any,
           workspacePath: options.workspacePath,
@@ -202,7 +215,13 @@ export async function runTemplateSteps(options: {
       throw error;
     }
     steps[step.id] = { output };
-    runs.push({ id: step.id, action: step.action, skipped: false, input, output });
+    runs.push({
+      id: step.id,
+      action: step.action,
+      skipped: false,
+      input,
+      output,
+    });
   }
   return runs;
 }

@@ -127,9 +127,21 @@ describe('kebap:pulumi:stack with programPath', () => {
   });
 
   it.each([
-    ['a path out of the workspace', '../outside/Pulumi.yaml', /programPath: .*without '\.\.' \(workspace-path\)/],
-    ['an absolute path', '/etc/passwd', /programPath: .*relative path .*\(workspace-path\)/],
-    ['a missing file', 'programs/gcp/Pulumi.yaml', /programPath: .*is not in the task workspace .*\(exists\)/],
+    [
+      'a path out of the workspace',
+      '../outside/Pulumi.yaml',
+      /programPath: .*without '\.\.' \(workspace-path\)/,
+    ],
+    [
+      'an absolute path',
+      '/etc/passwd',
+      /programPath: .*relative path .*\(workspace-path\)/,
+    ],
+    [
+      'a missing file',
+      'programs/gcp/Pulumi.yaml',
+      /programPath: .*is not in the task workspace .*\(exists\)/,
+    ],
     ['a folder', 'programs/aws', /programPath: .*must be a file .*\(file\)/],
   ])('refuses %s before writing', async (_name, programPath, message) => {
     const env = await setup();
@@ -165,9 +177,18 @@ describe('kebap:pulumi:stack with programPath', () => {
   });
 
   it.each([
-    [{ program: { resources: {} } }, /programPath: give one of program, programPath and programRef/],
-    [{ programRef: 'other' }, /programPath: give one of program, programPath and programRef/],
-    [{ projectRepo: 'https://github.com/acme/p', branch: 'main' }, /programPath: give either programPath or projectRepo/],
+    [
+      { program: { resources: {} } },
+      /programPath: give one of program, programPath and programRef/,
+    ],
+    [
+      { programRef: 'other' },
+      /programPath: give one of program, programPath and programRef/,
+    ],
+    [
+      { projectRepo: 'https://github.com/acme/p', branch: 'main' },
+      /programPath: give either programPath or projectRepo/,
+    ],
   ])('refuses programPath with another source %#', async (extra, message) => {
     const env = await setup();
     await expect(
