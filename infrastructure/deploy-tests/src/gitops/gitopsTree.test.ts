@@ -119,10 +119,10 @@ describe('gitops/', () => {
         });
       const lists = apps
         .filter(m => m.obj.kind === 'ApplicationSet')
-        .flatMap(m =>
-          JSON.stringify(m.obj.spec.generators).match(
-            /"version":"[^"]*"/g,
-          ) ?? [],
+        .flatMap(
+          m =>
+            JSON.stringify(m.obj.spec.generators).match(/"version":"[^"]*"/g) ??
+            [],
         );
       for (const v of lists) expect(v).toMatch(/"version":"\d+\.\d+\.\d+"/);
     });
@@ -230,9 +230,7 @@ describe('gitops/', () => {
         expect(selector).toContain('"env"');
         expect(selector).not.toContain('control-plane');
         expect(obj.spec.goTemplate).toBe(true);
-        expect(obj.spec.template.spec.destination.server).toBe(
-          '{{ .server }}',
-        );
+        expect(obj.spec.template.spec.destination.server).toBe('{{ .server }}');
       }
       const envs = sets.flatMap(({ obj }) => {
         const s = clusterGenerator(obj).selector;
@@ -245,7 +243,10 @@ describe('gitops/', () => {
   });
 
   describe('the secret store', () => {
-    const store = one('ClusterSecretStore', settings.externalSecrets.clusterSecretStore);
+    const store = one(
+      'ClusterSecretStore',
+      settings.externalSecrets.clusterSecretStore,
+    );
     it('is the ClusterSecretStore the portal orders read from, backed by Pulumi ESC', () => {
       expect(store.apiVersion).toBe('external-secrets.io/v1');
       const esc = store.spec.provider.pulumi;
@@ -274,7 +275,10 @@ describe('gitops/', () => {
       const ref =
         values.credentials?.externalSecret?.secretStoreRef ??
         chartDefaults.credentials.externalSecret.secretStoreRef;
-      expect(ref).toEqual({ kind: 'ClusterSecretStore', name: store.metadata.name });
+      expect(ref).toEqual({
+        kind: 'ClusterSecretStore',
+        name: store.metadata.name,
+      });
     });
   });
 
@@ -308,19 +312,16 @@ describe('gitops/', () => {
 
     it('is the service account the registration’s SecretStore authenticates as', () => {
       expect(sa.metadata.namespace).toBe(secretStore.metadata.namespace);
-      expect(secretStore.spec.provider.kubernetes.auth.serviceAccount.name).toBe(
-        sa.metadata.name,
-      );
+      expect(
+        secretStore.spec.provider.kubernetes.auth.serviceAccount.name,
+      ).toBe(sa.metadata.name);
     });
 
     it('reads the vCluster’s kubeconfig Secret, and no Secret outside vc-* namespaces', () => {
       const ns = secretStore.spec.provider.kubernetes.remoteNamespace;
       expect(ns).toBe('vc-alpha');
       const rbac = new RbacEvaluator(
-        [
-          ...manifests.map(m => m.obj),
-          generated('vc-alpha'),
-        ] as any,
+        [...manifests.map(m => m.obj), generated('vc-alpha')] as any,
         reader,
       );
       for (const d of externalSecret.spec.data) {
@@ -342,7 +343,13 @@ describe('gitops/', () => {
         ['vc-alpha', 'patch'],
       ])
         expect(
-          rbac.allows({ verb, apiGroup: '', resource: 'secrets', namespace, name: verb === 'list' ? undefined : 'x' }),
+          rbac.allows({
+            verb,
+            apiGroup: '',
+            resource: 'secrets',
+            namespace,
+            name: verb === 'list' ? undefined : 'x',
+          }),
         ).toBe(false);
     });
 
@@ -424,7 +431,10 @@ describe('gitops/', () => {
       const large = settings.vcluster.sizes.large.quota;
       expect(
         Object.fromEntries(
-          Object.entries(hard).map(([k, v]) => [k, String(v).replace(/^<=/, '')]),
+          Object.entries(hard).map(([k, v]) => [
+            k,
+            String(v).replace(/^<=/, ''),
+          ]),
         ),
       ).toEqual(large);
     });
@@ -432,12 +442,19 @@ describe('gitops/', () => {
     it('refuse :latest images', () => {
       const policy = one('ClusterPolicy', 'kebap-disallow-latest');
       const spec = policy.spec.rules[0].validate.pattern.spec;
-      for (const key of ['containers', '=(initContainers)', '=(ephemeralContainers)'])
+      for (const key of [
+        'containers',
+        '=(initContainers)',
+        '=(ephemeralContainers)',
+      ])
         expect(spec[key]).toEqual([{ image: '!*:latest & *:*' }]);
     });
 
     it('make prod Stacks set destroyOnFinalize explicitly', () => {
-      const policy = one('ClusterPolicy', 'kebap-prod-stack-destroy-on-finalize');
+      const policy = one(
+        'ClusterPolicy',
+        'kebap-prod-stack-destroy-on-finalize',
+      );
       const rule = policy.spec.rules[0];
       expect(rule.match.any[0].resources).toMatchObject({
         kinds: ['pulumi.com/v1/Stack'],
@@ -461,7 +478,12 @@ describe('gitops/', () => {
       metadata: { name: 'db', namespace: 'team-a', generation },
       ...(status ? { status } : {}),
     });
-    const cond = (type: string, status = 'True', reason = 'X', message?: string) => ({
+    const cond = (
+      type: string,
+      status = 'True',
+      reason = 'X',
+      message?: string,
+    ) => ({
       type,
       status,
       reason,
@@ -472,14 +494,20 @@ describe('gitops/', () => {
       ['no status yet', stack(), 'Progressing'],
       [
         'Ready',
-        stack({ observedGeneration: 1, conditions: [cond('Ready', 'True', 'ProcessingCompleted')] }),
+        stack({
+          observedGeneration: 1,
+          conditions: [cond('Ready', 'True', 'ProcessingCompleted')],
+        }),
         'Healthy',
       ],
       [
         'Reconciling',
         stack({
           observedGeneration: 1,
-          conditions: [cond('Ready', 'False'), cond('Reconciling', 'True', 'RetryingAfterFailure')],
+          conditions: [
+            cond('Ready', 'False'),
+            cond('Reconciling', 'True', 'RetryingAfterFailure'),
+          ],
         }),
         'Progressing',
       ],
@@ -489,7 +517,12 @@ describe('gitops/', () => {
           observedGeneration: 1,
           conditions: [
             cond('Ready', 'False'),
-            cond('Stalled', 'True', 'SourceUnavailable', 'git repository not found'),
+            cond(
+              'Stalled',
+              'True',
+              'SourceUnavailable',
+              'git repository not found',
+            ),
           ],
         }),
         'Degraded',
@@ -514,7 +547,14 @@ describe('gitops/', () => {
           script,
           stack({
             observedGeneration: 1,
-            conditions: [cond('Stalled', 'True', 'SourceUnavailable', 'git repository not found')],
+            conditions: [
+              cond(
+                'Stalled',
+                'True',
+                'SourceUnavailable',
+                'git repository not found',
+              ),
+            ],
           }),
         ),
       ).toEqual({ status: 'Degraded', message: 'git repository not found' });
@@ -522,7 +562,11 @@ describe('gitops/', () => {
 
     it('tracks child Applications’ health for sync waves', () => {
       const app = cm['resource.customizations.health.argoproj.io_Application'];
-      expect(runArgoCdHealthLua(app, { status: { health: { status: 'Degraded', message: 'x' } } })).toEqual({
+      expect(
+        runArgoCdHealthLua(app, {
+          status: { health: { status: 'Degraded', message: 'x' } },
+        }),
+      ).toEqual({
         status: 'Degraded',
         message: 'x',
       });
@@ -548,10 +592,9 @@ describeWithSchemas('gitops/ against the real CRDs', validator => {
       ]),
     );
   });
-  it.each(custom.map(m => [`${m.file}: ${m.obj.kind} ${m.obj.metadata.name}`, m]))(
-    '%s matches its CRD',
-    (_name, m) => {
-      expect(validator().validate((m as Manifest).obj)).toEqual([]);
-    },
-  );
+  it.each(
+    custom.map(m => [`${m.file}: ${m.obj.kind} ${m.obj.metadata.name}`, m]),
+  )('%s matches its CRD', (_name, m) => {
+    expect(validator().validate((m as Manifest).obj)).toEqual([]);
+  });
 });

@@ -11,15 +11,17 @@ export interface Manifest {
 /** Every YAML document under a folder (recursively), in file order. */
 export function loadManifests(dir: string, root = dir): Manifest[] {
   const out: Manifest[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
-    a.name.localeCompare(b.name),
-  )) {
+  for (const entry of fs
+    .readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...loadManifests(full, root));
     else if (/\.ya?ml$/.test(entry.name)) {
       for (const doc of yaml.parseAllDocuments(fs.readFileSync(full, 'utf8'))) {
         if (doc.errors.length)
-          throw new Error(`${full}: ${doc.errors.map(e => e.message).join('; ')}`);
+          throw new Error(
+            `${full}: ${doc.errors.map(e => e.message).join('; ')}`,
+          );
         const obj = doc.toJS();
         if (obj) out.push({ file: path.relative(root, full), obj });
       }

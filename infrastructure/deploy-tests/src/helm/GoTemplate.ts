@@ -115,7 +115,8 @@ function tokenizeArgs(src: string, where: string): string[] {
     } else if (c === '"') {
       let j = i + 1;
       while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
-      if (j >= src.length) throw new TemplateError(where, 'unterminated string');
+      if (j >= src.length)
+        throw new TemplateError(where, 'unterminated string');
       tokens.push(src.slice(i, j + 1));
       i = j + 1;
     } else if (c === '(' || c === ')' || c === '|' || c === ',') {
@@ -126,7 +127,11 @@ function tokenizeArgs(src: string, where: string): string[] {
       i += 2;
     } else {
       let j = i;
-      while (j < src.length && !/[\s()|,"]/.test(src[j]) && !src.startsWith(':=', j))
+      while (
+        j < src.length &&
+        !/[\s()|,"]/.test(src[j]) &&
+        !src.startsWith(':=', j)
+      )
         j++;
       tokens.push(src.slice(i, j));
       i = j;
@@ -139,7 +144,8 @@ function parsePipeline(tokens: string[], where: string): Pipeline {
   let pos = 0;
   const term = (tok: string): Term => {
     if (tok.startsWith('"')) return { t: 'literal', value: JSON.parse(tok) };
-    if (/^-?\d+(\.\d+)?$/.test(tok)) return { t: 'literal', value: Number(tok) };
+    if (/^-?\d+(\.\d+)?$/.test(tok))
+      return { t: 'literal', value: Number(tok) };
     if (tok === 'true' || tok === 'false')
       return { t: 'literal', value: tok === 'true' };
     if (tok === 'nil') return { t: 'literal', value: undefined };
@@ -163,7 +169,8 @@ function parsePipeline(tokens: string[], where: string): Pipeline {
     while (pos < tokens.length && tokens[pos] !== ')') {
       const tok = tokens[pos++];
       if (tok === '|') {
-        if (command.length === 0) throw new TemplateError(where, 'empty command in pipeline');
+        if (command.length === 0)
+          throw new TemplateError(where, 'empty command in pipeline');
         result.commands.push(command);
         command = [];
       } else if (tok === '(') {
@@ -231,7 +238,9 @@ export class GoTemplate {
   add(name: string, source: string): void {
     const actions = lex(source, name);
     let pos = 0;
-    const parseList = (terminators: string[]): { nodes: Node[]; end: string } => {
+    const parseList = (
+      terminators: string[],
+    ): { nodes: Node[]; end: string } => {
       const nodes: Node[] = [];
       while (pos < actions.length) {
         const a = actions[pos++];

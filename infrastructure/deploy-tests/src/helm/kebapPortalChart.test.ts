@@ -4,7 +4,10 @@ import { renderChart, RenderedObject } from './renderChart';
 
 const dir = chartDir('kebap-portal');
 const existingSecret = {
-  credentials: { existingSecret: 'portal-db', externalSecret: { enabled: false } },
+  credentials: {
+    existingSecret: 'portal-db',
+    externalSecret: { enabled: false },
+  },
 };
 
 function find(objects: RenderedObject[], kind: string, name?: string) {
@@ -246,7 +249,11 @@ describe('helm/kebap-portal', () => {
         },
         /\/credentials\/externalSecret\/data: must contain at least 1 valid item/,
       ],
-      ['the latest tag', { image: { tag: 'latest' } }, /\/image\/tag: must NOT be valid/],
+      [
+        'the latest tag',
+        { image: { tag: 'latest' } },
+        /\/image\/tag: must NOT be valid/,
+      ],
       [
         'a root container',
         { securityContext: { runAsNonRoot: false } },
@@ -268,7 +275,11 @@ describe('helm/kebap-portal', () => {
         },
         /\/rbac\/extraClusterRules\/0\/resources\/0: must NOT be valid/,
       ],
-      ['an unknown key', { replicas: 2 }, /must NOT have additional properties/],
+      [
+        'an unknown key',
+        { replicas: 2 },
+        /must NOT have additional properties/,
+      ],
       ['zero replicas', { replicaCount: 0 }, /\/replicaCount: must be >= 1/],
     ])('refuses %s', (_what, values, message) => {
       expect(() => renderChart(dir, { values })).toThrow(message);
@@ -276,9 +287,9 @@ describe('helm/kebap-portal', () => {
   });
 
   it('renders the Ingress only when enabled, with TLS when a Secret is named', () => {
-    expect(
-      renderChart(dir).objects.filter(o => o.kind === 'Ingress'),
-    ).toEqual([]);
+    expect(renderChart(dir).objects.filter(o => o.kind === 'Ingress')).toEqual(
+      [],
+    );
     const ingress = find(
       renderChart(dir, {
         values: {
@@ -331,7 +342,9 @@ describe('helm/kebap-portal', () => {
     expect(role.metadata.namespace).toBe('argocd');
     expect(
       role.rules.filter((r: any) => r.resources.includes('secrets')),
-    ).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] }]);
+    ).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+    ]);
     const without = renderChart(dir, {
       values: { rbac: { argocdClusterSecrets: false } },
     });

@@ -66,7 +66,8 @@ export class RbacEvaluator {
   ) {
     const roles = new Map<string, RbacObject>();
     for (const o of objects) {
-      if (o.kind === 'ClusterRole') roles.set(`ClusterRole//${o.metadata.name}`, o);
+      if (o.kind === 'ClusterRole')
+        roles.set(`ClusterRole//${o.metadata.name}`, o);
       if (o.kind === 'Role')
         roles.set(`Role/${o.metadata.namespace}/${o.metadata.name}`, o);
     }
@@ -116,9 +117,11 @@ export class RbacEvaluator {
       (rule.apiGroups ?? []).every(apiGroup =>
         (rule.resources ?? []).every(resource =>
           rule.verbs.every(verb =>
-            (rule.resourceNames?.length ? rule.resourceNames : [undefined]).every(
-              name =>
-                this.allows({ verb, apiGroup, resource, namespace, name }),
+            (rule.resourceNames?.length
+              ? rule.resourceNames
+              : [undefined]
+            ).every(name =>
+              this.allows({ verb, apiGroup, resource, namespace, name }),
             ),
           ),
         ),

@@ -131,7 +131,11 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
       { kind: 'Stack', name: 'payments-db', namespace: 'team-payments' },
       { kind: 'Application', name: 'vcluster-alpha' },
     ]) {
-      await run(wait, { ...input, timeoutSeconds: 1, intervalSeconds: 1 }).catch(
+      await run(wait, {
+        ...input,
+        timeoutSeconds: 1,
+        intervalSeconds: 1,
+      }).catch(
         () => undefined, // readiness is not the point: the reads are
       );
     }
@@ -141,7 +145,11 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
       ['resource:default/dev-alpha', 'alpha'],
       ['resource:default/prod-payments-db', 'payments-db'],
     ]) {
-      await run(decommission, { entityRef: entity, owner, confirm: name }).catch(
+      await run(decommission, {
+        entityRef: entity,
+        owner,
+        confirm: name,
+      }).catch(
         () => undefined, // the known denied list fails it on a real cluster
       );
     }
@@ -209,7 +217,9 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
           namespace: obj.metadata.namespace,
         };
         if (!rbac.allows(bind))
-          problems.push(`${obj.kind} ${obj.metadata.name}: ${describeRequest(bind)}`);
+          problems.push(
+            `${obj.kind} ${obj.metadata.name}: ${describeRequest(bind)}`,
+          );
       }
       if (obj.kind === 'Role' || obj.kind === 'ClusterRole') {
         const ok =
@@ -236,14 +246,24 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
         resource: o.plural,
       })),
       // pod metrics, per namespace of the entity's pods
-      { verb: 'list', apiGroup: 'metrics.k8s.io', resource: 'pods', namespace: 'vc-alpha' },
+      {
+        verb: 'list',
+        apiGroup: 'metrics.k8s.io',
+        resource: 'pods',
+        namespace: 'vc-alpha',
+      },
     ];
     expect(tab.filter(a => !rbac.allows(a)).map(describeRequest)).toEqual([]);
     for (const o of DEFAULT_OBJECTS) {
       for (const verb of ['create', 'patch', 'update', 'delete']) {
         if (['limitranges', 'resourcequotas'].includes(o.plural)) continue; // orders write these
         expect(
-          rbac.allows({ verb, apiGroup: o.group, resource: o.plural, namespace: 'x' }),
+          rbac.allows({
+            verb,
+            apiGroup: o.group,
+            resource: o.plural,
+            namespace: 'x',
+          }),
         ).toBe(false);
       }
     }
@@ -252,22 +272,96 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
   it('denies what the portal must never do', () => {
     const rbac = new RbacEvaluator(rendered().objects as any, portal);
     const forbidden: RequestAttributes[] = [
-      { verb: 'get', apiGroup: '', resource: 'secrets', namespace: 'vc-alpha', name: 'vc-alpha' },
-      { verb: 'list', apiGroup: '', resource: 'secrets', namespace: 'team-payments' },
-      { verb: 'get', apiGroup: '', resource: 'secrets', namespace: 'kube-system', name: 'x' },
-      { verb: 'get', apiGroup: '', resource: 'secrets', namespace: 'argocd', name: 'argocd-secret' },
-      { verb: 'patch', apiGroup: '', resource: 'secrets', namespace: 'argocd', name: 'x' },
-      { verb: 'bind', apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' },
-      { verb: 'escalate', apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'cluster-admin' },
-      { verb: 'patch', apiGroup: 'rbac.authorization.k8s.io', resource: 'clusterroles', name: 'x' },
-      { verb: 'create', apiGroup: '', resource: 'pods', namespace: 'team-payments' },
-      { verb: 'create', apiGroup: '', resource: 'serviceaccounts/token', namespace: 'team-payments', name: 'x' },
+      {
+        verb: 'get',
+        apiGroup: '',
+        resource: 'secrets',
+        namespace: 'vc-alpha',
+        name: 'vc-alpha',
+      },
+      {
+        verb: 'list',
+        apiGroup: '',
+        resource: 'secrets',
+        namespace: 'team-payments',
+      },
+      {
+        verb: 'get',
+        apiGroup: '',
+        resource: 'secrets',
+        namespace: 'kube-system',
+        name: 'x',
+      },
+      {
+        verb: 'get',
+        apiGroup: '',
+        resource: 'secrets',
+        namespace: 'argocd',
+        name: 'argocd-secret',
+      },
+      {
+        verb: 'patch',
+        apiGroup: '',
+        resource: 'secrets',
+        namespace: 'argocd',
+        name: 'x',
+      },
+      {
+        verb: 'bind',
+        apiGroup: 'rbac.authorization.k8s.io',
+        resource: 'clusterroles',
+        name: 'cluster-admin',
+      },
+      {
+        verb: 'escalate',
+        apiGroup: 'rbac.authorization.k8s.io',
+        resource: 'clusterroles',
+        name: 'cluster-admin',
+      },
+      {
+        verb: 'patch',
+        apiGroup: 'rbac.authorization.k8s.io',
+        resource: 'clusterroles',
+        name: 'x',
+      },
+      {
+        verb: 'create',
+        apiGroup: '',
+        resource: 'pods',
+        namespace: 'team-payments',
+      },
+      {
+        verb: 'create',
+        apiGroup: '',
+        resource: 'serviceaccounts/token',
+        namespace: 'team-payments',
+        name: 'x',
+      },
       { verb: 'impersonate', apiGroup: '', resource: 'users', name: 'admin' },
       // Applications and SecretStores only in Argo CD's namespace
-      { verb: 'patch', apiGroup: 'argoproj.io', resource: 'applications', namespace: 'team-payments', name: 'x' },
-      { verb: 'patch', apiGroup: 'external-secrets.io', resource: 'secretstores', namespace: 'team-payments', name: 'x' },
-      { verb: 'patch', apiGroup: 'external-secrets.io', resource: 'clustersecretstores', name: 'kebap-secrets' },
+      {
+        verb: 'patch',
+        apiGroup: 'argoproj.io',
+        resource: 'applications',
+        namespace: 'team-payments',
+        name: 'x',
+      },
+      {
+        verb: 'patch',
+        apiGroup: 'external-secrets.io',
+        resource: 'secretstores',
+        namespace: 'team-payments',
+        name: 'x',
+      },
+      {
+        verb: 'patch',
+        apiGroup: 'external-secrets.io',
+        resource: 'clustersecretstores',
+        name: 'kebap-secrets',
+      },
     ];
-    expect(forbidden.filter(a => rbac.allows(a)).map(describeRequest)).toEqual([]);
+    expect(forbidden.filter(a => rbac.allows(a)).map(describeRequest)).toEqual(
+      [],
+    );
   });
 });
