@@ -1,6 +1,9 @@
 import { Config } from '@backstage/config';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { KEBAP_LABELS, OrderObject } from '@internal/plugin-kebap-common';
+import type {
+  KEBAP_LABELS,
+  OrderObject,
+} from '@internal/plugin-kebap-common';
 import { KubernetesClient } from '../kubernetes/KubernetesClient';
 import {
   BackoffOptions,
@@ -64,6 +67,10 @@ export function slimObject(obj: OrderObject): OrderObject {
   return slim;
 }
 
+/** Labels that tie an object to its order (typed against kebap-common's). */
+const ORDER_LABEL: (typeof KEBAP_LABELS)['order'] = 'kebap.io/order';
+const ENV_LABEL: (typeof KEBAP_LABELS)['env'] = 'kebap.io/env';
+
 const orderKey = (order: string, env: string) => `${env}/${order}`;
 const objectKey = (o: OrderObject) =>
   [o.apiVersion, o.kind, o.metadata.namespace ?? '', o.metadata.name].join(
@@ -118,8 +125,8 @@ class ClusterCopy {
     const now = new Date().toISOString();
     const labelsOf = (o?: OrderObject) => {
       const l = o?.metadata.labels ?? {};
-      const order = l[KEBAP_LABELS.order];
-      const env = l[KEBAP_LABELS.env];
+      const order = l[ORDER_LABEL];
+      const env = l[ENV_LABEL];
       return order && env ? { order, env } : undefined;
     };
     const key = objectKey(c.object);

@@ -7,7 +7,7 @@ import { KebapClusterCache } from './KebapClusterCache';
 
 /**
  * The one watch-fed cluster cache of a backend, shared by the status route
- * (`@internal/plugin-kebap-backend`) and the catalog module: root-scoped, so
+ * (plugins/kebap-backend) and the catalog module: root-scoped, so
  * both read the same informers and the cluster is watched once. Started when
  * first used, stopped at shutdown. Tests replace it with their own factory.
  */

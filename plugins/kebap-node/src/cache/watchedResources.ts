@@ -1,4 +1,7 @@
-import { KEBAP_LABELS, KEBAP_MANAGER } from '@internal/plugin-kebap-common';
+import type {
+  KEBAP_LABELS,
+  KEBAP_MANAGER,
+} from '@internal/plugin-kebap-common';
 
 /** One collection the status cache watches. */
 export interface WatchedResource {
@@ -16,7 +19,12 @@ export interface WatchedResource {
   namespaces: 'all' | 'argocd';
 }
 
-const portal = `${KEBAP_LABELS.managedBy}=${KEBAP_MANAGER}`;
+// Literals typed against kebap-common's constants (a type-only import keeps
+// this package free of a runtime dependency on kebap-common's source).
+const managedBy: (typeof KEBAP_LABELS)['managedBy'] =
+  'app.kubernetes.io/managed-by';
+const manager: typeof KEBAP_MANAGER = 'kebap-portal';
+const portal = `${managedBy}=${manager}`;
 
 /**
  * What the status cache lists and watches on each control-plane cluster
