@@ -279,6 +279,28 @@ describe('dev-cluster expiry (gitops)', () => {
     );
   });
 
+  it('lets the delivery refresh its view before the orders are read', async () => {
+    const calls: string[] = [];
+    const refreshing = Object.assign(Object.create(delivery), {
+      refresh: async () => void calls.push('refresh'),
+    });
+    const listing = {
+      list: async () => {
+        calls.push('list');
+        return orders.list();
+      },
+    };
+    await new DevClusterExpiry({
+      source: listing,
+      delivery: refreshing,
+      logger,
+      warnDaysBefore: 2,
+      maxLifetimeDays: 30,
+      now: time.now,
+    }).run();
+    expect(calls).toEqual(['refresh', 'list']);
+  });
+
   it('goes on with the others when notifying fails, and tries again next run', async () => {
     await order(delivery, time.now, 'beta');
     send.mockRejectedValueOnce(new Error('notifications backend down'));

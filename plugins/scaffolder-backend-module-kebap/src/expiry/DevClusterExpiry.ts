@@ -7,6 +7,7 @@ import {
   DevClusterOrder,
   DevClusterOrderSource,
   EXPIRY_WARNED_ANNOTATION,
+  refreshBeforeReading,
   rewriteExpiryAnnotations,
 } from './DevClusterOrders';
 
@@ -93,6 +94,7 @@ export class DevClusterExpiry {
       failed: [],
     };
     const now = this.now().getTime();
+    await refreshBeforeReading(this.delivery);
     for (const order of await this.source.list()) {
       if (!order.expiresAt) continue;
       const expires = Date.parse(order.expiresAt);

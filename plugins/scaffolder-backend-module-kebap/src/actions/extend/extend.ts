@@ -7,6 +7,7 @@ import { OrderDelivery } from '../../delivery/OrderDelivery';
 import {
   DevClusterOrderSource,
   EXPIRY_WARNED_ANNOTATION,
+  refreshBeforeReading,
   rewriteExpiryAnnotations,
 } from '../../expiry/DevClusterOrders';
 import {
@@ -94,6 +95,7 @@ export function createExtendAction(options: {
       throwIfIssues(issues);
       const name = m![1];
 
+      await refreshBeforeReading(delivery);
       const order = (await orders.list()).find(
         o => o.env === 'dev' && o.name === name,
       );
