@@ -63,6 +63,8 @@ export async function applyObjects(options: {
       existing.set(refString(refOf(o)), await client.get(refOf(o)));
     });
   } catch (e) {
+    // an object the portal may not write is the caller's mistake: say so as is
+    if ((e as Error).name === 'InputError') throw e;
     // nothing is written before every object has been read
     const err = new Error(
       `Order not applied: the objects could not be read first, so nothing was written; cause: ${

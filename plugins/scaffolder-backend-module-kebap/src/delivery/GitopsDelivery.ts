@@ -71,59 +71,107 @@ export class GitopsDelivery implements OrderDelivery {
       throw new InputError(`part: '${order.part}' is not a DNS-1123 label`);
     }
     const partFolder = `${folder}/${order.part}`;
-    return this.locked(async () => {
-      await this.ensureRepo();
-      this.checkOwnership(await this.readFolder(folder), order);
-      const existing = await this.readFolder(partFolder);
+    return this.locked(() =>
+      this.orRestore(partFolder, () =>
+        this.write(order, folder, partFolder, options),
+      ),
+    );
+  }
 
-      const abs = path.join(this.dir, partFolder);
-      await fs.promises.mkdir(abs, { recursive: true });
-      const wanted = new Map(
-        order.objects.map(o => [GitopsDelivery.fileName(o), o] as const),
+  private async write(
+    order: Order,
+    folder: string,
+    partFolder: string,
+    options: { logger: LoggerService },
+  ): Promise<DeliveryResult> {
+    await this.ensureRepo();
+    this.checkOwnership(await this.readFolder(folder), order);
+    const existing = await this.readFolder(partFolder);
+
+    const abs = path.join(this.dir, partFolder);
+    await fs.promises.mkdir(abs, { recursive: true });
+    const wanted = new Map(
+      order.objects.map(o => [GitopsDelivery.fileName(o), o] as const),
+    );
+    for (const [file, obj] of wanted) {
+      await fs.promises.writeFile(
+        path.join(abs, file),
+        yaml.stringify(obj, { lineWidth: 0 }),
       );
-      for (const [file, obj] of wanted) {
-        await fs.promises.writeFile(
-          path.join(abs, file),
-          yaml.stringify(obj, { lineWidth: 0 }),
-        );
-        await git.add({ fs, dir: this.dir, filepath: `${partFolder}/${file}` });
+      await git.add({ fs, dir: this.dir, filepath: `${partFolder}/${file}` });
+    }
+    for (const file of existing.keys()) {
+      if (!wanted.has(file)) {
+        await fs.promises.rm(path.join(abs, file));
+        await git.remove({
+          fs,
+          dir: this.dir,
+          filepath: `${partFolder}/${file}`,
+        });
       }
-      for (const file of existing.keys()) {
-        if (!wanted.has(file)) {
-          await fs.promises.rm(path.join(abs, file));
-          await git.remove({
-            fs,
-            dir: this.dir,
-            filepath: `${partFolder}/${file}`,
-          });
+    }
+    const commit = await this.commitIfChanged(
+      folder,
+      `Order ${order.env}/${order.name} (${order.part}) for ${order.ownerRef}${
+        order.requestedBy ? ` by ${order.requestedBy}` : ''
+      }${order.taskId ? ` (task ${order.taskId})` : ''}`,
+    );
+    options.logger.info(
+      commit.changed
+        ? `Committed ${
+            wanted.size
+          } manifests to ${partFolder} (${commit.oid.slice(0, 12)})`
+        : `${partFolder} already holds these manifests (${commit.oid.slice(
+            0,
+            12,
+          )}): nothing to commit`,
+    );
+    return {
+      mode: this.mode,
+      refs: order.objects.map(refOf),
+      commit: commit.oid,
+      folder: partFolder,
+      changed: commit.changed,
+    };
+  }
+
+  /**
+   * Runs a write to a folder; when it fails, puts the folder back as HEAD
+   * has it, in the index and on disk, so that a half-written order is never
+   * carried into the next commit (which commits the whole index).
+   */
+  private async orRestore<T>(folder: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      try {
+        const head = await git.resolveRef({ fs, dir: this.dir, ref: 'HEAD' });
+        const rows = await git.statusMatrix({
+          fs,
+          dir: this.dir,
+          filepaths: [folder],
+        });
+        for (const [file, inHead] of rows) {
+          await git.resetIndex({ fs, dir: this.dir, filepath: file });
+          const abs = path.join(this.dir, file);
+          if (inHead) {
+            const { blob } = await git.readBlob({
+              fs,
+              dir: this.dir,
+              oid: head,
+              filepath: file,
+            });
+            await fs.promises.mkdir(path.dirname(abs), { recursive: true });
+            await fs.promises.writeFile(abs, blob);
+          } else {
+            await fs.promises.rm(abs, { force: true });
+          }
         }
+      } catch {
+        // best effort: the index reset is what keeps the next commit clean
       }
-      const commit = await this.commitIfChanged(
-        folder,
-        `Order ${order.env}/${order.name} (${order.part}) for ${
-          order.ownerRef
-        }${order.requestedBy ? ` by ${order.requestedBy}` : ''}${
-          order.taskId ? ` (task ${order.taskId})` : ''
-        }`,
-      );
-      options.logger.info(
-        commit.changed
-          ? `Committed ${
-              wanted.size
-            } manifests to ${partFolder} (${commit.oid.slice(0, 12)})`
-          : `${partFolder} already holds these manifests (${commit.oid.slice(
-              0,
-              12,
-            )}): nothing to commit`,
-      );
-      return {
-        mode: this.mode,
-        refs: order.objects.map(refOf),
-        commit: commit.oid,
-        folder: partFolder,
-        changed: commit.changed,
-      };
-    });
+      throw e;
+    }
   }
 
   async remove(
@@ -131,36 +179,42 @@ export class GitopsDelivery implements OrderDelivery {
     options: { logger: LoggerService },
   ): Promise<DeliveryResult> {
     const folder = GitopsDelivery.orderFolder(order.env, order.name);
-    return this.locked(async () => {
-      await this.ensureRepo();
-      const existing = await this.readFolder(folder);
-      this.checkOwnership(existing, order);
-      for (const file of existing.keys()) {
-        await git.remove({ fs, dir: this.dir, filepath: `${folder}/${file}` });
-      }
-      await fs.promises.rm(path.join(this.dir, folder), {
-        recursive: true,
-        force: true,
-      });
-      const commit = await this.commitIfChanged(
-        folder,
-        `Decommission ${order.env}/${order.name}${
-          order.requestedBy ? ` by ${order.requestedBy}` : ''
-        }${order.taskId ? ` (task ${order.taskId})` : ''}`,
-      );
-      options.logger.info(
-        commit.changed
-          ? `Removed ${folder} (${commit.oid.slice(0, 12)})`
-          : `${folder} does not exist: nothing to remove`,
-      );
-      return {
-        mode: this.mode,
-        refs: [...existing.values()].map(refOf),
-        commit: commit.oid,
-        folder,
-        changed: commit.changed,
-      };
-    });
+    return this.locked(() =>
+      this.orRestore(folder, async () => {
+        await this.ensureRepo();
+        const existing = await this.readFolder(folder);
+        this.checkOwnership(existing, order);
+        for (const file of existing.keys()) {
+          await git.remove({
+            fs,
+            dir: this.dir,
+            filepath: `${folder}/${file}`,
+          });
+        }
+        await fs.promises.rm(path.join(this.dir, folder), {
+          recursive: true,
+          force: true,
+        });
+        const commit = await this.commitIfChanged(
+          folder,
+          `Decommission ${order.env}/${order.name}${
+            order.requestedBy ? ` by ${order.requestedBy}` : ''
+          }${order.taskId ? ` (task ${order.taskId})` : ''}`,
+        );
+        options.logger.info(
+          commit.changed
+            ? `Removed ${folder} (${commit.oid.slice(0, 12)})`
+            : `${folder} does not exist: nothing to remove`,
+        );
+        return {
+          mode: this.mode,
+          refs: [...existing.values()].map(refOf),
+          commit: commit.oid,
+          folder,
+          changed: commit.changed,
+        };
+      }),
+    );
   }
 
   /** The objects a folder holds, recursively, by path relative to it. */

@@ -85,80 +85,415 @@ type Row = [
 
 const rows: Row[] = [
   // names
-  ['uppercase name', 'kebap:vcluster:create', { ...vcluster, name: 'Alpha' }, /name: 'Alpha' must be lowercase.*\(dns-1123-label\)/],
-  ['name starting with a digit', 'kebap:vcluster:create', { ...vcluster, name: '1alpha' }, /name: .*start with a letter.*\(dns-1123-label\)/],
-  ['name ending with a dash', 'kebap:vcluster:create', { ...vcluster, name: 'alpha-' }, /name: .*\(dns-1123-label\)/],
-  ['name with a dot', 'kebap:vcluster:create', { ...vcluster, name: 'al.pha' }, /name: .*\(dns-1123-label\)/],
-  ['empty name', 'kebap:vcluster:create', { ...vcluster, name: '' }, /name: is required.*\(required\)/],
-  ['vcluster name 41 long (vc- prefix, -headless suffix)', 'kebap:vcluster:create', { ...vcluster, name: `a${'b'.repeat(40)}` }, /name: is 41 characters long; at most 40 .*\(max-length\)/],
-  ['stack name 43 long (CRD limit 42)', 'kebap:pulumi:stack', { ...stack, name: 'a'.repeat(43) }, /name: is 43 characters long; at most 42 .*\(max-length\)/],
-  ['secret order name 64 long', 'kebap:external-secret', { ...secret, order: 'a'.repeat(64) }, /order: is 64 characters long.*\(max-length\)/],
-  ['reserved name default', 'kebap:vcluster:create', { ...vcluster, name: 'default' }, /name: 'default' is reserved.*\(reserved\)/],
-  ['reserved name kube-system for a stack', 'kebap:pulumi:stack', { ...stack, name: 'kube-system' }, /name: 'kube-system' is reserved.*\(reserved\)/],
-  ['reserved namespace argocd for a secret', 'kebap:external-secret', { ...secret, namespace: 'argocd' }, /namespace: 'argocd' is reserved.*\(reserved\)/],
-  ['Cyrillic а look-alike', 'kebap:vcluster:create', { ...vcluster, name: '\u0430lpha' }, /name: .*non-ASCII.*\(ascii\)/],
-  ['Cyrillic о in a registration', 'kebap:argocd:cluster', { ...register, name: 'bet\u043e' }, /name: .*non-ASCII.*\(ascii\)/],
-  ['full-width letters', 'kebap:vcluster:create', { ...vcluster, name: '\uff41\uff4c\uff50\uff48\uff41' }, /name: .*non-ASCII.*\(ascii\)/],
-  ['zero-width joiner', 'kebap:vcluster:create', { ...vcluster, name: 'al\u200dpha' }, /name: .*non-ASCII.*\(ascii\)/],
-  ['zero-width space in a stack namespace', 'kebap:pulumi:stack', { ...stack, namespace: 'team\u200b-payments' }, /namespace: .*non-ASCII.*\(ascii\)/],
-  ['name that is a path', 'kebap:argocd:cluster', { ...register, name: '../alpha' }, /name: .*\(dns-1123-label\)/],
+  [
+    'uppercase name',
+    'kebap:vcluster:create',
+    { ...vcluster, name: 'Alpha' },
+    /name: 'Alpha' must be lowercase.*\(dns-1123-label\)/,
+  ],
+  [
+    'name starting with a digit',
+    'kebap:vcluster:create',
+    { ...vcluster, name: '1alpha' },
+    /name: .*start with a letter.*\(dns-1123-label\)/,
+  ],
+  [
+    'name ending with a dash',
+    'kebap:vcluster:create',
+    { ...vcluster, name: 'alpha-' },
+    /name: .*\(dns-1123-label\)/,
+  ],
+  [
+    'name with a dot',
+    'kebap:vcluster:create',
+    { ...vcluster, name: 'al.pha' },
+    /name: .*\(dns-1123-label\)/,
+  ],
+  [
+    'empty name',
+    'kebap:vcluster:create',
+    { ...vcluster, name: '' },
+    /name: is required.*\(required\)/,
+  ],
+  [
+    'vcluster name 41 long (vc- prefix, -headless suffix)',
+    'kebap:vcluster:create',
+    { ...vcluster, name: `a${'b'.repeat(40)}` },
+    /name: is 41 characters long; at most 40 .*\(max-length\)/,
+  ],
+  [
+    'stack name 43 long (CRD limit 42)',
+    'kebap:pulumi:stack',
+    { ...stack, name: 'a'.repeat(43) },
+    /name: is 43 characters long; at most 42 .*\(max-length\)/,
+  ],
+  [
+    'secret order name 64 long',
+    'kebap:external-secret',
+    { ...secret, order: 'a'.repeat(64) },
+    /order: is 64 characters long.*\(max-length\)/,
+  ],
+  [
+    'reserved name default',
+    'kebap:vcluster:create',
+    { ...vcluster, name: 'default' },
+    /name: 'default' is reserved.*\(reserved\)/,
+  ],
+  [
+    'reserved name kube-system for a stack',
+    'kebap:pulumi:stack',
+    { ...stack, name: 'kube-system' },
+    /name: 'kube-system' is reserved.*\(reserved\)/,
+  ],
+  [
+    'reserved namespace argocd for a secret',
+    'kebap:external-secret',
+    { ...secret, namespace: 'argocd' },
+    /namespace: 'argocd' is reserved.*\(reserved\)/,
+  ],
+  [
+    'Cyrillic а look-alike',
+    'kebap:vcluster:create',
+    { ...vcluster, name: '\u0430lpha' },
+    /name: .*non-ASCII.*\(ascii\)/,
+  ],
+  [
+    'Cyrillic о in a registration',
+    'kebap:argocd:cluster',
+    { ...register, name: 'bet\u043e' },
+    /name: .*non-ASCII.*\(ascii\)/,
+  ],
+  [
+    'full-width letters',
+    'kebap:vcluster:create',
+    { ...vcluster, name: '\uff41\uff4c\uff50\uff48\uff41' },
+    /name: .*non-ASCII.*\(ascii\)/,
+  ],
+  [
+    'zero-width joiner',
+    'kebap:vcluster:create',
+    { ...vcluster, name: 'al\u200dpha' },
+    /name: .*non-ASCII.*\(ascii\)/,
+  ],
+  [
+    'zero-width space in a stack namespace',
+    'kebap:pulumi:stack',
+    { ...stack, namespace: 'team\u200b-payments' },
+    /namespace: .*non-ASCII.*\(ascii\)/,
+  ],
+  [
+    'name that is a path',
+    'kebap:argocd:cluster',
+    { ...register, name: '../alpha' },
+    /name: .*\(dns-1123-label\)/,
+  ],
   // wrong types
-  ['number for a name', 'kebap:vcluster:create', { ...vcluster, name: 42 }, /name: is required and must be text \(required\)/],
-  ['object for an owner', 'kebap:vcluster:create', { ...vcluster, owner: { kind: 'group', name: 'x' } }, /owner: must be an entity ref as text.*not a object \(entity-ref\)/],
-  ['array for an owner', 'kebap:pulumi:stack', { ...stack, owner: [ownerA] }, /owner: .*\(entity-ref\)/],
-  ['text for a lifetime', 'kebap:vcluster:create', { ...vcluster, lifetimeDays: '7' }, /lifetimeDays: must be a whole number.*\(range\)/],
-  ['number for a purpose', 'kebap:vcluster:create', { ...vcluster, purpose: 7 }, /purpose: must be text \(type\)/],
+  [
+    'number for a name',
+    'kebap:vcluster:create',
+    { ...vcluster, name: 42 },
+    /name: is required and must be text \(required\)/,
+  ],
+  [
+    'object for an owner',
+    'kebap:vcluster:create',
+    { ...vcluster, owner: { kind: 'group', name: 'x' } },
+    /owner: must be an entity ref as text.*not a object \(entity-ref\)/,
+  ],
+  [
+    'array for an owner',
+    'kebap:pulumi:stack',
+    { ...stack, owner: [ownerA] },
+    /owner: .*\(entity-ref\)/,
+  ],
+  [
+    'text for a lifetime',
+    'kebap:vcluster:create',
+    { ...vcluster, lifetimeDays: '7' },
+    /lifetimeDays: must be a whole number.*\(range\)/,
+  ],
+  [
+    'number for a purpose',
+    'kebap:vcluster:create',
+    { ...vcluster, purpose: 7 },
+    /purpose: must be text \(type\)/,
+  ],
   // owners
-  ['owner that is a user', 'kebap:vcluster:create', { ...vcluster, owner: 'user:default/guest' }, /owner: must be a group, not a user \(group\)/],
-  ['owner that is a component', 'kebap:pulumi:stack', { ...stack, owner: 'component:default/portal' }, /owner: must be a group.*\(group\)/],
-  ['empty owner', 'kebap:external-secret', { ...secret, owner: '' }, /owner: .*\(entity-ref\)/],
-  ['decommission by a user', 'kebap:decommission', { ...decommission, owner: 'user:default/guest' }, /owner: must be a group.*\(group\)/],
+  [
+    'owner that is a user',
+    'kebap:vcluster:create',
+    { ...vcluster, owner: 'user:default/guest' },
+    /owner: must be a group, not a user \(group\)/,
+  ],
+  [
+    'owner that is a component',
+    'kebap:pulumi:stack',
+    { ...stack, owner: 'component:default/portal' },
+    /owner: must be a group.*\(group\)/,
+  ],
+  [
+    'empty owner',
+    'kebap:external-secret',
+    { ...secret, owner: '' },
+    /owner: .*\(entity-ref\)/,
+  ],
+  [
+    'decommission by a user',
+    'kebap:decommission',
+    { ...decommission, owner: 'user:default/guest' },
+    /owner: must be a group.*\(group\)/,
+  ],
   // ranges and enums
-  ['unknown size', 'kebap:vcluster:create', { ...vcluster, size: 'huge' }, /size: 'huge' is not one of .*\(enum\)/],
-  ['size that is an object property', 'kebap:vcluster:create', { ...vcluster, size: '__proto__' }, /size: '__proto__' is not one of .*\(enum\)/],
-  ['size constructor', 'kebap:vcluster:create', { ...vcluster, size: 'constructor' }, /size: 'constructor' is not one of .*\(enum\)/],
-  ['lifetime 0 days', 'kebap:vcluster:create', { ...vcluster, lifetimeDays: 0 }, /lifetimeDays: .*\(range\)/],
-  ['lifetime over the maximum', 'kebap:vcluster:create', { ...vcluster, lifetimeDays: 31 }, /lifetimeDays: .*from 1 to 30 \(range\)/],
-  ['fractional lifetime', 'kebap:vcluster:create', { ...vcluster, lifetimeDays: 1.5 }, /lifetimeDays: .*\(range\)/],
-  ['kubernetes version with a command', 'kebap:vcluster:create', { ...vcluster, kubernetesVersion: '1.31; rm -rf /' }, /kubernetesVersion: .*\(pattern\)/],
-  ['resync every 10 s', 'kebap:pulumi:stack', { ...stack, resyncFrequencySeconds: 10 }, /resyncFrequencySeconds: .*\(range\)/],
-  ['environment staging', 'kebap:pulumi:stack', { ...stack, env: 'staging' }, /env: 'staging' is not one of dev, prod \(enum\)/],
-  ['order kind that is not a label value', 'kebap:pulumi:stack', { ...stack, kind: 'Database!\n---' }, /kind: [\s\S]*must be lowercase[\s\S]*\(order-kind\)/],
+  [
+    'unknown size',
+    'kebap:vcluster:create',
+    { ...vcluster, size: 'huge' },
+    /size: 'huge' is not one of .*\(enum\)/,
+  ],
+  [
+    'size that is an object property',
+    'kebap:vcluster:create',
+    { ...vcluster, size: '__proto__' },
+    /size: '__proto__' is not one of .*\(enum\)/,
+  ],
+  [
+    'size constructor',
+    'kebap:vcluster:create',
+    { ...vcluster, size: 'constructor' },
+    /size: 'constructor' is not one of .*\(enum\)/,
+  ],
+  [
+    'lifetime 0 days',
+    'kebap:vcluster:create',
+    { ...vcluster, lifetimeDays: 0 },
+    /lifetimeDays: .*\(range\)/,
+  ],
+  [
+    'lifetime over the maximum',
+    'kebap:vcluster:create',
+    { ...vcluster, lifetimeDays: 31 },
+    /lifetimeDays: .*from 1 to 30 \(range\)/,
+  ],
+  [
+    'fractional lifetime',
+    'kebap:vcluster:create',
+    { ...vcluster, lifetimeDays: 1.5 },
+    /lifetimeDays: .*\(range\)/,
+  ],
+  [
+    'kubernetes version with a command',
+    'kebap:vcluster:create',
+    { ...vcluster, kubernetesVersion: '1.31; rm -rf /' },
+    /kubernetesVersion: .*\(pattern\)/,
+  ],
+  [
+    'resync every 10 s',
+    'kebap:pulumi:stack',
+    { ...stack, resyncFrequencySeconds: 10 },
+    /resyncFrequencySeconds: .*\(range\)/,
+  ],
+  [
+    'environment staging',
+    'kebap:pulumi:stack',
+    { ...stack, env: 'staging' },
+    /env: 'staging' is not one of dev, prod \(enum\)/,
+  ],
+  [
+    'order kind that is not a label value',
+    'kebap:pulumi:stack',
+    { ...stack, kind: 'Database!\n---' },
+    /kind: [\s\S]*must be lowercase[\s\S]*\(order-kind\)/,
+  ],
   // free text
-  ['1 MB purpose', 'kebap:vcluster:create', { ...vcluster, purpose: MB }, /purpose: is 1048576 characters long; at most 500 \(max-length\)/],
-  ['NUL in a purpose', 'kebap:vcluster:create', { ...vcluster, purpose: 'a\u0000b' }, /purpose: contains control characters \(printable\)/],
-  ['escape sequence in a purpose', 'kebap:vcluster:create', { ...vcluster, purpose: '\u001b[31mred' }, /purpose: contains control characters \(printable\)/],
-  ['1 MB name', 'kebap:pulumi:stack', { ...stack, name: MB }, /name: is 1048576 characters long.*\(max-length\)/],
+  [
+    '1 MB purpose',
+    'kebap:vcluster:create',
+    { ...vcluster, purpose: MB },
+    /purpose: is 1048576 characters long; at most 500 \(max-length\)/,
+  ],
+  [
+    'NUL in a purpose',
+    'kebap:vcluster:create',
+    { ...vcluster, purpose: 'a\u0000b' },
+    /purpose: contains control characters \(printable\)/,
+  ],
+  [
+    'escape sequence in a purpose',
+    'kebap:vcluster:create',
+    { ...vcluster, purpose: '\u001b[31mred' },
+    /purpose: contains control characters \(printable\)/,
+  ],
+  [
+    '1 MB name',
+    'kebap:pulumi:stack',
+    { ...stack, name: MB },
+    /name: is 1048576 characters long.*\(max-length\)/,
+  ],
   // paths
-  ['repoDir with ..', 'kebap:pulumi:stack', { ...gitStack, repoDir: '../../other-team' }, /repoDir: .*without '\.\.' \(relative-path\)/],
-  ['absolute repoDir', 'kebap:pulumi:stack', { ...gitStack, repoDir: '/etc' }, /repoDir: '\/etc' must be a relative path.*\(relative-path\)/],
-  ['repoDir with a backslash', 'kebap:pulumi:stack', { ...gitStack, repoDir: '..\\..\\x' }, /repoDir: .*\(relative-path\)/],
-  ['project repository on the backend disk', 'kebap:pulumi:stack', { ...gitStack, projectRepo: 'file:///etc' }, /projectRepo: .*\(git-url\)/],
-  ['project repository with ..', 'kebap:pulumi:stack', { ...gitStack, projectRepo: 'https://github.com/acme/../../etc' }, /projectRepo: .*\(path-traversal\)/],
-  ['stack identifier with ..', 'kebap:pulumi:stack', { ...stack, stack: 'acme/../x' }, /stack: .*\(stack-identifier\)/],
-  ['program file outside the workspace', 'kebap:pulumi:stack', { ...stack, programRef: undefined, programPath: '../../etc/passwd' }, /programPath: .*without '\.\.' \(workspace-path\)/],
-  ['absolute program file', 'kebap:pulumi:stack', { ...stack, programRef: undefined, programPath: '/etc/passwd' }, /programPath: .*\(workspace-path\)/],
-  ['program reference that is a path', 'kebap:pulumi:stack', { ...stack, programRef: '../program' }, /programRef: .*\(dns-1123-subdomain\)/],
-  ['env secret that is a value', 'kebap:pulumi:stack', { ...stack, envSecrets: { TOKEN: 'hunter2' } }, /envSecrets\.TOKEN: must name a Secret and a key, never a value \(secret-ref\)/],
-  ['secret namespace that is a path', 'kebap:external-secret', { ...secret, namespace: '../kube-system' }, /namespace: .*\(dns-1123-label\)/],
-  ['remote key with ..', 'kebap:external-secret', { ...secret, data: [{ secretKey: 'pw', remoteKey: '../other-team/db' }] }, /data\[0\]\.remoteKey: .*\(remote-key\)/],
-  ['remote key with a newline', 'kebap:external-secret', { ...secret, dataFrom: ['a\nb'] }, /dataFrom\[0\]: [\s\S]*\(remote-key\)/],
-  ['store name that is not a name', 'kebap:external-secret', { ...secret, storeName: 'Other Store' }, /storeName: .*\(dns-1123-subdomain\)/],
-  ['secret key with a slash', 'kebap:external-secret', { ...secret, data: [{ secretKey: 'a/b', remoteKey: 'k' }] }, /data\[0\]\.secretKey: .*\(secret-key\)/],
-  ['pulumi:new folder outside the workspace', 'pulumi:new', { ...pulumiNew, folder: '../outside' }, /folder: '\.\.\/outside' must be a path inside the task workspace/],
-  ['pulumi:new absolute folder', 'pulumi:new', { ...pulumiNew, folder: '/etc' }, /folder: '\/etc' must be a path inside the task workspace/],
-  ['pulumi:new secret config key with a space', 'pulumi:new', { ...pulumiNew, secretConfig: { 'db password': 'x' } }, /secretConfig\.db password: a Pulumi config key may only contain/],
-  ['pulumi:up project path outside the workspace', 'pulumi:up', { ...pulumiUp, repoProjectPath: '../../' }, /repoProjectPath: .*must be a path inside the task workspace/],
-  ['pulumi:up absolute project path', 'pulumi:up', { ...pulumiUp, repoProjectPath: '/etc' }, /repoProjectPath: '\/etc' must be a path inside the task workspace/],
-  ['pulumi:up with Pulumi Deployments', 'pulumi:up', { ...pulumiUp, deployment: true }, /deployment: Pulumi Deployments .* not supported/],
+  [
+    'repoDir with ..',
+    'kebap:pulumi:stack',
+    { ...gitStack, repoDir: '../../other-team' },
+    /repoDir: .*without '\.\.' \(relative-path\)/,
+  ],
+  [
+    'absolute repoDir',
+    'kebap:pulumi:stack',
+    { ...gitStack, repoDir: '/etc' },
+    /repoDir: '\/etc' must be a relative path.*\(relative-path\)/,
+  ],
+  [
+    'repoDir with a backslash',
+    'kebap:pulumi:stack',
+    { ...gitStack, repoDir: '..\\..\\x' },
+    /repoDir: .*\(relative-path\)/,
+  ],
+  [
+    'project repository on the backend disk',
+    'kebap:pulumi:stack',
+    { ...gitStack, projectRepo: 'file:///etc' },
+    /projectRepo: .*\(git-url\)/,
+  ],
+  [
+    'project repository with ..',
+    'kebap:pulumi:stack',
+    { ...gitStack, projectRepo: 'https://github.com/acme/../../etc' },
+    /projectRepo: .*\(path-traversal\)/,
+  ],
+  [
+    'stack identifier with ..',
+    'kebap:pulumi:stack',
+    { ...stack, stack: 'acme/../x' },
+    /stack: .*\(stack-identifier\)/,
+  ],
+  [
+    'program file outside the workspace',
+    'kebap:pulumi:stack',
+    { ...stack, programRef: undefined, programPath: '../../etc/passwd' },
+    /programPath: .*without '\.\.' \(workspace-path\)/,
+  ],
+  [
+    'absolute program file',
+    'kebap:pulumi:stack',
+    { ...stack, programRef: undefined, programPath: '/etc/passwd' },
+    /programPath: .*\(workspace-path\)/,
+  ],
+  [
+    'program reference that is a path',
+    'kebap:pulumi:stack',
+    { ...stack, programRef: '../program' },
+    /programRef: .*\(dns-1123-subdomain\)/,
+  ],
+  [
+    'env secret that is a value',
+    'kebap:pulumi:stack',
+    { ...stack, envSecrets: { TOKEN: 'hunter2' } },
+    /envSecrets\.TOKEN: must name a Secret and a key, never a value \(secret-ref\)/,
+  ],
+  [
+    'secret namespace that is a path',
+    'kebap:external-secret',
+    { ...secret, namespace: '../kube-system' },
+    /namespace: .*\(dns-1123-label\)/,
+  ],
+  [
+    'remote key with ..',
+    'kebap:external-secret',
+    { ...secret, data: [{ secretKey: 'pw', remoteKey: '../other-team/db' }] },
+    /data\[0\]\.remoteKey: .*\(remote-key\)/,
+  ],
+  [
+    'remote key with a newline',
+    'kebap:external-secret',
+    { ...secret, dataFrom: ['a\nb'] },
+    /dataFrom\[0\]: [\s\S]*\(remote-key\)/,
+  ],
+  [
+    'store name that is not a name',
+    'kebap:external-secret',
+    { ...secret, storeName: 'Other Store' },
+    /storeName: .*\(dns-1123-subdomain\)/,
+  ],
+  [
+    'secret key with a slash',
+    'kebap:external-secret',
+    { ...secret, data: [{ secretKey: 'a/b', remoteKey: 'k' }] },
+    /data\[0\]\.secretKey: .*\(secret-key\)/,
+  ],
+  [
+    'pulumi:new folder outside the workspace',
+    'pulumi:new',
+    { ...pulumiNew, folder: '../outside' },
+    /folder: '\.\.\/outside' must be a path inside the task workspace/,
+  ],
+  [
+    'pulumi:new absolute folder',
+    'pulumi:new',
+    { ...pulumiNew, folder: '/etc' },
+    /folder: '\/etc' must be a path inside the task workspace/,
+  ],
+  [
+    'pulumi:new secret config key with a space',
+    'pulumi:new',
+    { ...pulumiNew, secretConfig: { 'db password': 'x' } },
+    /secretConfig\.db password: a Pulumi config key may only contain/,
+  ],
+  [
+    'pulumi:up project path outside the workspace',
+    'pulumi:up',
+    { ...pulumiUp, repoProjectPath: '../../' },
+    /repoProjectPath: .*must be a path inside the task workspace/,
+  ],
+  [
+    'pulumi:up absolute project path',
+    'pulumi:up',
+    { ...pulumiUp, repoProjectPath: '/etc' },
+    /repoProjectPath: '\/etc' must be a path inside the task workspace/,
+  ],
+  [
+    'pulumi:up with Pulumi Deployments',
+    'pulumi:up',
+    { ...pulumiUp, deployment: true },
+    /deployment: Pulumi Deployments .* not supported/,
+  ],
   // extension of a dev cluster
-  ['extend a prod order', 'kebap:extend', { ...extend, order: 'resource:default/prod-existing' }, /order: .*\(dev-cluster-entity\)/],
-  ['extend beyond the maximum lifetime', 'kebap:extend', { ...extend, days: 31 }, /days: 31 is not a whole number of days from 1 to 30.*\(max-lifetime\)/],
-  ['extend by a user', 'kebap:extend', { ...extend, owner: 'user:default/guest' }, /owner: must be a group.*\(group\)/],
+  [
+    'extend a prod order',
+    'kebap:extend',
+    { ...extend, order: 'resource:default/prod-existing' },
+    /order: .*\(dev-cluster-entity\)/,
+  ],
+  [
+    'extend beyond the maximum lifetime',
+    'kebap:extend',
+    { ...extend, days: 31 },
+    /days: 31 is not a whole number of days from 1 to 30.*\(max-lifetime\)/,
+  ],
+  [
+    'extend by a user',
+    'kebap:extend',
+    { ...extend, owner: 'user:default/guest' },
+    /owner: must be a group.*\(group\)/,
+  ],
   // decommission
-  ['decommission of a component', 'kebap:decommission', { ...decommission, entityRef: 'component:default/dev-existing' }, /entityRef: .*\(entity-ref\)/],
-  ['decommission with a wrong confirmation', 'kebap:decommission', { ...decommission, confirm: 'existing ' }, /confirm: type the order name 'existing' to confirm \(confirmation\)/],
-  ['decommission of a path', 'kebap:decommission', { ...decommission, entityRef: 'resource:default/dev-..', confirm: '..' }, /entityRef: .*\(dns-1123-label\)/],
+  [
+    'decommission of a component',
+    'kebap:decommission',
+    { ...decommission, entityRef: 'component:default/dev-existing' },
+    /entityRef: .*\(entity-ref\)/,
+  ],
+  [
+    'decommission with a wrong confirmation',
+    'kebap:decommission',
+    { ...decommission, confirm: 'existing ' },
+    /confirm: type the order name 'existing' to confirm \(confirmation\)/,
+  ],
+  [
+    'decommission of a path',
+    'kebap:decommission',
+    { ...decommission, entityRef: 'resource:default/dev-..', confirm: '..' },
+    /entityRef: .*\(dns-1123-label\)/,
+  ],
 ];
 
 describe('hostile input is refused before anything is written', () => {
@@ -167,7 +502,10 @@ describe('hostile input is refused before anything is written', () => {
   let fake: Awaited<ReturnType<typeof createFakePulumiCli>>;
   const modes: Record<
     string,
-    { actions: Map<string, TemplateAction<any, any, any>>; stop: () => Promise<void> }
+    {
+      actions: Map<string, TemplateAction<any, any, any>>;
+      stop: () => Promise<void>;
+    }
   > = {};
   let repoPath: string;
 
@@ -255,45 +593,53 @@ describe('hostile input is refused before anything is written', () => {
     'injection in free text stays inert (%s delivery)',
     mode => {
       it.each([
-        ['a YAML document break', 'ok\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: stolen'],
+        [
+          'a YAML document break',
+          'ok\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: stolen',
+        ],
         ['a JSON break-out', '"}, "kind": "Secret", "x": {"a": "'],
         ['a YAML flow break-out', "'] }\nkind: Secret\n# "],
-      ])('%s in a purpose is kept as one annotation value', async (_d, text) => {
-        const name = `inert-${mode.slice(0, 3)}-${Math.floor(Math.random() * 1e6)}`;
-        const ctx = await run(modes[mode].actions, 'kebap:vcluster:create', {
-          name,
-          owner: ownerB,
-          size: 'small',
-          purpose: text,
-        });
-        const manifests = (ctx.output as jest.Mock).mock.calls.find(
-          ([k]) => k === 'manifests',
-        )![1] as string;
-        const docs = yaml.parseAllDocuments(manifests).map(d => d.toJSON());
-        expect(docs.map(d => d.kind)).toEqual([
-          'Namespace',
-          'ResourceQuota',
-          'LimitRange',
-          'Application',
-        ]);
-        for (const d of docs) {
-          expect(d.metadata.annotations['kebap.io/purpose']).toBe(text);
-        }
-        if (mode === 'gitops') {
-          const folder = path.join(repoPath, 'orders/dev', name, 'vcluster');
-          for (const file of fs.readdirSync(folder)) {
-            const parsed = yaml.parseAllDocuments(
-              fs.readFileSync(path.join(folder, file), 'utf8'),
-            );
-            expect(parsed).toHaveLength(1);
-            expect(parsed[0].toJSON().kind).not.toBe('Secret');
+      ])(
+        '%s in a purpose is kept as one annotation value',
+        async (_d, text) => {
+          const name = `inert-${mode.slice(0, 3)}-${Math.floor(
+            Math.random() * 1e6,
+          )}`;
+          const ctx = await run(modes[mode].actions, 'kebap:vcluster:create', {
+            name,
+            owner: ownerB,
+            size: 'small',
+            purpose: text,
+          });
+          const manifests = (ctx.output as jest.Mock).mock.calls.find(
+            ([k]) => k === 'manifests',
+          )![1] as string;
+          const docs = yaml.parseAllDocuments(manifests).map(d => d.toJSON());
+          expect(docs.map(d => d.kind)).toEqual([
+            'Namespace',
+            'ResourceQuota',
+            'LimitRange',
+            'Application',
+          ]);
+          for (const d of docs) {
+            expect(d.metadata.annotations['kebap.io/purpose']).toBe(text);
           }
-        } else {
-          expect(
-            api.objects().filter(o => o.metadata.name === 'stolen'),
-          ).toEqual([]);
-        }
-      });
+          if (mode === 'gitops') {
+            const folder = path.join(repoPath, 'orders/dev', name, 'vcluster');
+            for (const file of fs.readdirSync(folder)) {
+              const parsed = yaml.parseAllDocuments(
+                fs.readFileSync(path.join(folder, file), 'utf8'),
+              );
+              expect(parsed).toHaveLength(1);
+              expect(parsed[0].toJSON().kind).not.toBe('Secret');
+            }
+          } else {
+            expect(
+              api.objects().filter(o => o.metadata.name === 'stolen'),
+            ).toEqual([]);
+          }
+        },
+      );
     },
   );
 });
@@ -341,7 +687,9 @@ describe("each template's form refuses bad names before a step runs", () => {
 
   it('every ordering template has a name field the form checks', () => {
     const ordering = templates.filter(t =>
-      t.steps.some(s => /^kebap:(vcluster|pulumi|argocd)|^pulumi:/.test(s.action)),
+      t.steps.some(s =>
+        /^kebap:(vcluster|pulumi|argocd)|^pulumi:/.test(s.action),
+      ),
     );
     for (const t of ordering) {
       expect({ t: t.folder, name: !!parameterProperties(t).name }).toEqual({

@@ -85,7 +85,9 @@ let stdin = '';
 try { stdin = fs.readFileSync(0, 'utf8'); } catch {}
 const args = process.argv.slice(2);
 if (args[0] === 'new' && args.includes('--dir')) fs.mkdirSync(args[args.indexOf('--dir') + 1], { recursive: true });
-const r = cp.spawnSync(${JSON.stringify(fakePath)}, process.argv.slice(2), { input: stdin, env: process.env });
+const r = cp.spawnSync(${JSON.stringify(
+      fakePath,
+    )}, process.argv.slice(2), { input: stdin, env: process.env });
 process.stdout.write(r.stdout || '');
 process.stderr.write(r.stderr || '');
 if (stdin) process.stderr.write('warning: received config value ' + stdin + '\\n');
@@ -134,13 +136,13 @@ function playControllers(
         kind: 'Secret',
         metadata: {
           name: target,
-            namespace: o.metadata.namespace,
-            labels: {
-              ...o.metadata.labels,
-              ...template?.metadata?.labels,
-            },
-            annotations: template?.metadata?.annotations,
+          namespace: o.metadata.namespace,
+          labels: {
+            ...o.metadata.labels,
+            ...template?.metadata?.labels,
           },
+          annotations: template?.metadata?.annotations,
+        },
         type: template?.type ?? 'Opaque',
         stringData,
       };
@@ -282,9 +284,7 @@ describe.each(['gitops', 'kubernetes'] as const)(
           owner: ownerA,
           order: `resource:default/dev-${devName}`,
           confirm: devName,
-          ...Object.fromEntries(
-            Object.keys(secrets).map(k => [k, secrets[k]]),
-          ),
+          ...Object.fromEntries(Object.keys(secrets).map(k => [k, secrets[k]])),
         });
         runs.set(
           template.folder,
@@ -350,9 +350,7 @@ describe.each(['gitops', 'kubernetes'] as const)(
         httpAuth: mockServices.httpAuth(),
         catalog: {
           getEntityByRef: async (ref: string) =>
-            entities.find(
-              e => `resource:default/${e.metadata.name}` === ref,
-            ),
+            entities.find(e => `resource:default/${e.metadata.name}` === ref),
         } as any,
         statusService,
       });
@@ -409,7 +407,11 @@ describe.each(['gitops', 'kubernetes'] as const)(
 
     it('orders every template to the end', () => {
       expect(templates.map(t => t.folder)).toEqual(
-        expect.arrayContaining(['dev-cluster', 'pulumi-project', 'decommission']),
+        expect.arrayContaining([
+          'dev-cluster',
+          'pulumi-project',
+          'decommission',
+        ]),
       );
       for (const template of templates) {
         const run = runs.get(template.folder)!;
@@ -460,7 +462,10 @@ describe.each(['gitops', 'kubernetes'] as const)(
         ...leaks(`${folder} step outputs`, JSON.stringify(run.stepOutputs)),
         ...leaks(`${folder} template output`, JSON.stringify(run.output)),
         ...leaks(`${folder} error`, String(run.error?.stack ?? '')),
-        ...leaks(`${folder} published repository`, JSON.stringify(run.published)),
+        ...leaks(
+          `${folder} published repository`,
+          JSON.stringify(run.published),
+        ),
       ]);
       expect(found).toEqual([]);
     });
@@ -468,7 +473,9 @@ describe.each(['gitops', 'kubernetes'] as const)(
     it('no sentinel in the command line of any Pulumi CLI call', async () => {
       const calls = await fake.calls();
       expect(calls.length).toBeGreaterThan(0);
-      expect(leaks('pulumi arguments', JSON.stringify(calls.map(c => c.args)))).toEqual([]);
+      expect(
+        leaks('pulumi arguments', JSON.stringify(calls.map(c => c.args))),
+      ).toEqual([]);
     });
 
     it('no sentinel in any Git commit: every blob and message of every commit', async () => {

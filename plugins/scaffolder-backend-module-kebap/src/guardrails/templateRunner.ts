@@ -111,7 +111,9 @@ export interface ResolveContext {
 const expression = /\$\{\{\s*([\s\S]*?)\s*\}\}/g;
 
 function lookup(context: ResolveContext, ref: string): unknown {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+|\[['"][^'"]+['"]\])*$/.test(ref)) {
+  if (
+    !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_-]+|\[['"][^'"]+['"]\])*$/.test(ref)
+  ) {
     throw new Error(`templateRunner: unsupported expression '${ref}'`);
   }
   const parts = ref
@@ -283,7 +285,8 @@ export async function runTemplate(options: {
         continue;
       }
       const action = actions.get(step.action);
-      if (!action) throw new Error(`Template action '${step.action}' not found`);
+      if (!action)
+        throw new Error(`Template action '${step.action}' not found`);
       // the scaffolder checks the input against the action's schema first
       if (action.schema?.input) {
         const result = validateJsonSchema(input, action.schema.input as any);
@@ -363,7 +366,8 @@ async function readTree(dir: string): Promise<Record<string, string>> {
     for (const e of entries) {
       const child = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) await walk(child);
-      else out[child] = await fs.promises.readFile(path.join(dir, child), 'utf8');
+      else
+        out[child] = await fs.promises.readFile(path.join(dir, child), 'utf8');
     }
   };
   if (fs.existsSync(dir)) await walk('');

@@ -1,0 +1,333 @@
+/*
+ * Faults across the ordering actions. Kubernetes delivery against the API
+ * test double with injected faults (5xx, 429 with Retry-After, connection
+ * resets, unanswered calls): retries are bounded (the attempts are counted),
+ * a task that gives up says which objects were applied and which not, the
+ * cluster holds exactly what the message says (no silent half-order), and
+ * running the task again completes the order with every object once.
+ * GitOps delivery with a failing disk write: nothing is committed, the next
+ * order's commit does not carry the failed order's files, and a re-run
+ * completes it in one commit.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
+import {
+  ATTEMPTS,
+  gitopsDelivery,
+  kubernetesDelivery,
+  orderingActions,
+  runStep,
+  TaskState,
+} from './faultHarness';
+import { ownerA, startFakeCluster, tempDir } from './orderHarness';
+
+type Obj = Record<string, any>;
+const refOf = (o: Obj) =>
+  [o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name]
+    .filter(Boolean)
+    .join('/');
+
+/** What the portal wrote, as `apiVersion/Kind/namespace/name`. */
+function written(api: FakeKubernetesApi): string[] {
+  return api
+    .objects()
+    .filter(
+      o =>
+        o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'kebap-portal',
+    )
+    .map(refOf)
+    .sort();
+}
+
+const orders: Array<{
+  action: string;
+  input: Obj;
+  /** the path of the object whose apply fails for good */
+  failing: RegExp;
+  objects: number;
+}> = [
+  {
+    action: 'kebap:vcluster:create',
+    input: { name: 'alpha', owner: ownerA, size: 'small' },
+    failing: /\/applications\/vcluster-alpha$/,
+    objects: 4,
+  },
+  {
+    action: 'kebap:argocd:cluster',
+    input: { name: 'alpha', owner: ownerA },
+    failing: /\/externalsecrets\/cluster-dev-alpha$/,
+    objects: 2,
+  },
+  {
+    action: 'kebap:pulumi:stack',
+    input: {
+      name: 'db',
+      namespace: 'team-payments',
+      owner: ownerA,
+      kind: 'database',
+      stack: 'acme/databases/db',
+      program: { resources: {}, outputs: {} },
+      serviceAccountName: 'pulumi-db',
+      createServiceAccount: true,
+    },
+    failing: /\/stacks\/db$/,
+    objects: 4,
+  },
+  {
+    action: 'kebap:external-secret',
+    input: {
+      order: 'db',
+      owner: ownerA,
+      name: 'db-cloud',
+      namespace: 'team-payments',
+      data: [{ secretKey: 'TOKEN', remoteKey: 'cloud', property: 'token' }],
+    },
+    failing: /\/externalsecrets\/db-cloud$/,
+    objects: 1,
+  },
+];
+
+describe('kubernetes delivery under API faults', () => {
+  let api: FakeKubernetesApi;
+  let actions: ReturnType<typeof orderingActions>;
+  beforeEach(async () => {
+    api = await startFakeCluster();
+    actions = orderingActions(kubernetesDelivery(api));
+  });
+  afterEach(() => api.stop());
+
+  const attemptsOn = (method: string, pattern: RegExp) =>
+    api.calls.filter(c => c.method === method && pattern.test(c.path)).length;
+
+  describe.each(orders)('$action', ({ action, input, failing, objects }) => {
+    it('gives up after a bounded number of attempts, says what was and was not applied, and a re-run completes the order once', async () => {
+      api.injectFault({
+        method: 'PATCH',
+        pathPattern: failing,
+        times: 1000,
+        fault: { status: 500 },
+      });
+      const state: TaskState = new Map();
+      const error: Error = await runStep(actions.get(action)!, input, {
+        taskId: 'task-1',
+        state,
+      }).then(
+        () => {
+          throw new Error('the order did not fail');
+        },
+        e => e,
+      );
+      // bounded: exactly ATTEMPTS tries of the failing call, no more
+      expect(attemptsOn('PATCH', failing)).toBe(ATTEMPTS);
+      const m =
+        /^Order partly applied\. applied: (.*); not applied: (.*); cause: (.*)\. Run the task again to complete it\.$/s.exec(
+          error.message,
+        );
+      expect(m).not.toBeNull();
+      const applied = m![1] === 'nothing' ? [] : m![1].split(', ');
+      const notApplied = m![2].split(', ');
+      expect(m![3]).toMatch(/HTTP 500/);
+      expect(notApplied.some(r => failing.test(`/${r.split('/').pop()}`)));
+      expect(applied.length + notApplied.length).toBe(objects);
+      // no silent half-order: the cluster holds exactly what the message says
+      expect(written(api)).toEqual([...applied].sort());
+
+      // the fault is gone: the same task runs again and completes
+      api.reset();
+      await runStep(actions.get(action)!, input, { taskId: 'task-1', state });
+      const complete = written(api);
+      expect(complete).toHaveLength(objects);
+      expect(new Set(complete).size).toBe(complete.length);
+      expect(complete).toEqual(expect.arrayContaining(applied));
+      expect(complete).toEqual(expect.arrayContaining(notApplied));
+
+      // and once more: nothing changes (no duplicate, no new version)
+      const versions = api.objects().map(o => o.metadata.resourceVersion);
+      // (a fresh run of the same task: its checkpoints replayed or not)
+      await runStep(actions.get(action)!, input, { taskId: 'task-1' });
+      expect(api.objects().map(o => o.metadata.resourceVersion)).toEqual(
+        versions,
+      );
+    });
+
+    it('retries transient faults on reads and writes and completes', async () => {
+      api.injectFault({
+        method: 'GET',
+        pathPattern: failing,
+        times: 1,
+        fault: 'timeout',
+      });
+      api.injectFault({
+        method: 'PATCH',
+        pathPattern: failing,
+        times: 1,
+        fault: { status: 429, retryAfterSeconds: 0 },
+      });
+      api.injectFault({
+        method: 'PATCH',
+        pathPattern: failing,
+        times: 1,
+        fault: 'reset',
+      });
+      api.injectFault({
+        method: 'PATCH',
+        pathPattern: failing,
+        times: 1,
+        fault: { status: 503 },
+      });
+      await runStep(actions.get(action)!, input, { taskId: 'task-1' });
+      expect(attemptsOn('GET', failing)).toBe(2);
+      expect(attemptsOn('PATCH', failing)).toBe(4);
+      expect(written(api)).toHaveLength(objects);
+    });
+  });
+
+  it('a read that keeps failing before any write fails the order with nothing written', async () => {
+    api.injectFault({
+      method: 'GET',
+      pathPattern: /\/applications\//,
+      times: 1000,
+      fault: { status: 503 },
+    });
+    await expect(
+      runStep(
+        actions.get('kebap:vcluster:create')!,
+        { name: 'alpha', owner: ownerA, size: 'small' },
+        { taskId: 'task-1' },
+      ),
+    ).rejects.toThrow(/nothing was written.*HTTP 503.*Run the task again/s);
+    expect(attemptsOn('GET', /\/applications\//)).toBe(ATTEMPTS);
+    expect(api.calls.filter(c => c.method === 'PATCH')).toEqual([]);
+    expect(written(api)).toEqual([]);
+  });
+
+  it('429 answers are retried after Retry-After, within the bound', async () => {
+    api.injectFault({
+      method: 'PATCH',
+      pathPattern: /\/namespaces\/vc-alpha$/,
+      times: ATTEMPTS - 1,
+      fault: { status: 429, retryAfterSeconds: 0 },
+    });
+    await runStep(
+      actions.get('kebap:vcluster:create')!,
+      { name: 'alpha', owner: ownerA, size: 'small' },
+      { taskId: 'task-1' },
+    );
+    expect(attemptsOn('PATCH', /\/namespaces\/vc-alpha$/)).toBe(ATTEMPTS);
+    expect(written(api)).toHaveLength(4);
+  });
+
+  it('decommissioning under a lasting fault says what was and was not deleted; a re-run finishes it', async () => {
+    const order = { name: 'alpha', owner: ownerA, size: 'small' };
+    await runStep(actions.get('kebap:vcluster:create')!, order, {
+      taskId: 'task-1',
+    });
+    api.injectFault({
+      method: 'DELETE',
+      pathPattern: /\/applications\/vcluster-alpha$/,
+      times: 1000,
+      fault: { status: 500 },
+    });
+    const input = {
+      entityRef: 'resource:default/dev-alpha',
+      owner: ownerA,
+      confirm: 'alpha',
+    };
+    const state: TaskState = new Map();
+    await expect(
+      runStep(actions.get('kebap:decommission')!, input, {
+        taskId: 'task-2',
+        state,
+      }),
+    ).rejects.toThrow(
+      /Order partly removed\. deleted: .*; not deleted: argoproj\.io\/v1alpha1\/Application\/argocd\/vcluster-alpha.*; cause: .*HTTP 500.*Run the task again/s,
+    );
+    expect(attemptsOn('DELETE', /\/applications\/vcluster-alpha$/)).toBe(
+      ATTEMPTS,
+    );
+    api.reset();
+    await runStep(actions.get('kebap:decommission')!, input, {
+      taskId: 'task-2',
+      state,
+    });
+    expect(written(api)).toEqual([]);
+  });
+});
+
+describe('gitops delivery when a write fails half-way', () => {
+  it('commits nothing, leaks nothing into the next order, and a re-run completes the order in one commit', async () => {
+    const work = await tempDir('faults-gitops-');
+    const repoPath = path.join(work.dir, 'gitops');
+    const actions = orderingActions(gitopsDelivery(repoPath));
+    const create = actions.get('kebap:vcluster:create')!;
+    // a first order creates the repository
+    await runStep(
+      create,
+      { name: 'first', owner: ownerA, size: 'small' },
+      {
+        taskId: 'task-0',
+      },
+    );
+    const head = await git.resolveRef({ fs, dir: repoPath, ref: 'HEAD' });
+
+    const real = fs.promises.writeFile;
+    let writes = 0;
+    const spy = jest
+      .spyOn(fs.promises, 'writeFile')
+      .mockImplementation(async (...args: Parameters<typeof real>) => {
+        if (String(args[0]).includes('/orders/dev/alpha/') && ++writes === 3) {
+          throw Object.assign(new Error('ENOSPC: no space left on device'), {
+            code: 'ENOSPC',
+          });
+        }
+        return real(...args);
+      });
+    const state: TaskState = new Map();
+    try {
+      await expect(
+        runStep(
+          create,
+          { name: 'alpha', owner: ownerA, size: 'small' },
+          {
+            taskId: 'task-1',
+            state,
+          },
+        ),
+      ).rejects.toThrow(/ENOSPC/);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await git.resolveRef({ fs, dir: repoPath, ref: 'HEAD' })).toBe(head);
+
+    // another order commits next: its commit holds none of alpha's files
+    await runStep(
+      create,
+      { name: 'beta', owner: ownerA, size: 'small' },
+      {
+        taskId: 'task-2',
+      },
+    );
+    const afterBeta = await git.listFiles({ fs, dir: repoPath, ref: 'HEAD' });
+    expect(afterBeta.filter(f => f.includes('/alpha/'))).toEqual([]);
+    expect(afterBeta.filter(f => f.includes('/beta/'))).toHaveLength(4);
+
+    // the failed task runs again and completes, in one commit
+    await runStep(
+      create,
+      { name: 'alpha', owner: ownerA, size: 'small' },
+      {
+        taskId: 'task-1',
+        state,
+      },
+    );
+    const log = await git.log({ fs, dir: repoPath });
+    expect(
+      log.filter(c => c.commit.message.startsWith('Order dev/alpha')),
+    ).toHaveLength(1);
+    const files = await git.listFiles({ fs, dir: repoPath, ref: 'HEAD' });
+    expect(files.filter(f => f.includes('/alpha/'))).toHaveLength(4);
+    await work.remove();
+  });
+});
