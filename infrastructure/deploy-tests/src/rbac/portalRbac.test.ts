@@ -3,7 +3,11 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { DEFAULT_OBJECTS } from '@backstage/plugin-kubernetes-backend';
 import { isOwnedBy } from '@internal/plugin-kebap-common';
-import { KubernetesClient } from '@internal/plugin-kebap-node';
+import {
+  KebapClusterCache,
+  KubernetesClient,
+  WATCHED_RESOURCES,
+} from '@internal/plugin-kebap-node';
 import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
 import {
   createArgoCdClusterAction,
@@ -27,6 +31,9 @@ import {
 import { AuthorizedRequest, requestAttributes } from './requestAttributes';
 
 const owner = 'group:default/team-payments';
+const settings = readKebapSettings(
+  new ConfigReader({ kebap: { delivery: { mode: 'kubernetes' } } }),
+);
 const portal = { namespace: 'kebap', name: 'kebap-portal' };
 
 /**
@@ -41,6 +48,20 @@ const KNOWN_DENIED = [
   // in kubernetes delivery fails with 403 until Secret is dropped from
   // `kubernetesResources` (plugins/kebap-node).
   'list secrets (cluster-wide)',
+];
+
+/**
+ * Orders that fail in kubernetes delivery before any RBAC question: each a
+ * defect in the code (the test fails when one is fixed: then its calls are
+ * checked like the others).
+ */
+const KNOWN_FAILING_ORDERS = [
+  // kebap:pulumi:stack with shareSecret builds a Role and a RoleBinding,
+  // which `kubernetesResources` (plugins/kebap-node) does not list. Once it
+  // does, note the API server's escalation check: creating a Role that
+  // grants `get` on a Secret needs the portal to hold that `get` (or
+  // `escalate` on roles), which this chart deliberately does not grant.
+  'stack with shareSecret: kind: the portal does not write rbac.authorization.k8s.io/v1 Role',
 ];
 
 function rendered() {
@@ -65,6 +86,7 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
   let api: FakeKubernetesApi;
   let proxy: RecordingProxy;
   const calls: AuthorizedRequest[] = [];
+  const failures: string[] = [];
 
   beforeAll(async () => {
     api = await FakeKubernetesApi.start();
@@ -88,9 +110,6 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
           ownerRef: order.ownerRef,
         }),
     });
-    const settings = readKebapSettings(
-      new ConfigReader({ kebap: { delivery: { mode: 'kubernetes' } } }),
-    );
     const deps = { delivery, settings };
 
     // a dev cluster and its Argo CD registration
@@ -112,6 +131,20 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
       serviceAccountName: 'pulumi-payments',
       createServiceAccount: true,
     });
+    // a Stack whose connection Secret is copied to the owner's namespace
+    await run(createPulumiStackAction(deps), {
+      name: 'orders-db',
+      namespace: 'team-payments',
+      owner,
+      env: 'prod',
+      kind: 'database',
+      stack: 'acme/databases/orders-db',
+      program: { resources: {}, outputs: {} },
+      shareSecret: {
+        secretName: 'orders-db-connection',
+        namespace: 'team-orders',
+      },
+    }).catch(e => failures.push(`stack with shareSecret: ${e.message}`));
     // credentials from the secret store
     await run(createExternalSecretAction(deps), {
       order: 'payments-db',
@@ -139,6 +172,23 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
         () => undefined, // readiness is not the point: the reads are
       );
     }
+    // the status cache (kebap-backend, catalog module): lists and watches
+    const cache = new KebapClusterCache({
+      clusters: [{ name: 'control-plane', client }],
+      logger: mockServices.logger.mock(),
+      argocdNamespace: settings.argocd.namespace,
+    });
+    cache.start();
+    if (!(await cache.waitForSync(5000)))
+      throw new Error('the status cache did not sync');
+    // each informer watches after its list: wait until every watch is open
+    const watches = () =>
+      proxy.requests.filter(r =>
+        ['true', '1'].includes(r.query.get('watch') ?? ''),
+      ).length;
+    for (let i = 0; i < 100 && watches() < WATCHED_RESOURCES.length; i++)
+      await new Promise(r => setTimeout(r, 50));
+    await cache.stop();
     // decommission both orders
     const decommission = createDecommissionAction({ delivery });
     for (const [entity, name] of [
@@ -159,6 +209,10 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
   afterAll(async () => {
     await proxy?.stop();
     await api?.stop();
+  });
+
+  it('ran every order but the known failing ones', () => {
+    expect(failures).toEqual(KNOWN_FAILING_ORDERS);
   });
 
   it('recorded the calls of delivery, wait and decommission', () => {
@@ -190,6 +244,22 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
             'kebap-portal',
         ),
     ).toEqual([]);
+  });
+
+  it('recorded the status cache listing and watching each of WATCHED_RESOURCES', () => {
+    for (const r of WATCHED_RESOURCES) {
+      const namespace =
+        r.namespaces === 'argocd' ? settings.argocd.namespace : undefined;
+      for (const verb of ['list', 'watch'])
+        expect(calls).toContainEqual(
+          expect.objectContaining({
+            verb,
+            apiGroup: r.group,
+            resource: r.plural,
+            namespace,
+          }),
+        );
+    }
   });
 
   it('allows each recorded call, but the known defects', () => {
