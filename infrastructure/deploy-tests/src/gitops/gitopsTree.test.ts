@@ -13,6 +13,7 @@ import { kubernetesResources } from '@internal/plugin-kebap-node';
 import { readKebapSettings } from '@internal/plugin-scaffolder-backend-module-kebap';
 import { gitopsDir, repoRoot } from '../paths';
 import { RbacEvaluator } from '../rbac/RbacEvaluator';
+import { renderChart } from '../helm/renderChart';
 import { loadManifests, Manifest } from './loadManifests';
 import { runArgoCdHealthLua } from './runArgoCdLua';
 
@@ -180,6 +181,23 @@ describe('gitops/', () => {
         /^\d+\.\d+\.\d+$/,
       );
       expect(JSON.stringify(app)).not.toMatch(/password|token:\s*[^$]/i);
+    });
+
+    it('passes values the chart’s schema accepts, rendering the portal in its namespace', () => {
+      const { objects } = renderChart(
+        path.join(repoRoot(), app.spec.source.path),
+        {
+          values: app.spec.source.helm.valuesObject,
+          releaseName: app.spec.source.helm.releaseName,
+          namespace: app.spec.destination.namespace,
+        },
+      );
+      const deployment = objects.find(o => o.kind === 'Deployment')!;
+      expect(deployment.metadata.namespace).toBe('kebap');
+      expect(deployment.spec.template.spec.containers[0].image).toBe(
+        `ghcr.io/acme/kebap-portal:${app.spec.source.helm.valuesObject.image.tag}`,
+      );
+      expect(objects.map(o => o.kind)).toContain('Ingress');
     });
 
     it('pushes orders to the repository the orders Application syncs', () => {

@@ -169,6 +169,14 @@ describe('helm/kebap-portal', () => {
       );
     expect(config(a).kebap.delivery.mode).toBe('gitops');
     expect(config(a).backend.workingDirectory).toBe('/workspace/tasks');
+    expect(config(a).scaffolder.taskRecovery).toEqual({
+      enabled: true,
+      workspaceProvider: 'database',
+    });
+    expect(
+      find(a.objects, 'Deployment').spec.template.spec
+        .terminationGracePeriodSeconds,
+    ).toBe(120);
     expect(config(b).kebap.delivery.mode).toBe('kubernetes');
     expect(config(b).kebap.delivery.gitops.repoPath).toBe(
       '/workspace/data/gitops',
