@@ -131,7 +131,10 @@ async function seed(api: any) {
           labels: meta.labels,
           annotations: meta.annotations,
         },
-        spec: { stack: `acme/databases/dev-db-${i}`, programRef: { name: 'db' } },
+        spec: {
+          stack: `acme/databases/dev-db-${i}`,
+          programRef: { name: 'db' },
+        },
       },
       { manager: 'kebap-portal' },
     );
@@ -316,9 +319,9 @@ async function main() {
   console.log(
     `ratio (api-per-view / watch-cache): p50 ${(b.p50 / p.p50).toFixed(
       1,
-    )}x, p95 ${(b.p95 / p.p95).toFixed(1)}x, throughput ${(p.rps / b.rps).toFixed(
-      1,
-    )}x; API calls per view ${b.perView.toFixed(
+    )}x, p95 ${(b.p95 / p.p95).toFixed(1)}x, throughput ${(
+      p.rps / b.rps
+    ).toFixed(1)}x; API calls per view ${b.perView.toFixed(
       2,
     )} vs ${p.perView.toFixed(2)}`,
   );

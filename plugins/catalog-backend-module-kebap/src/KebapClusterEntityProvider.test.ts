@@ -57,7 +57,12 @@ describe('KebapClusterEntityProvider (against the API test double)', () => {
           client: new KubernetesClient({
             baseUrl: api.baseUrl,
             logger: mockServices.logger.mock(),
-            retry: { attempts: 1, baseDelayMs: 5, maxDelayMs: 5, timeoutMs: 500 },
+            retry: {
+              attempts: 1,
+              baseDelayMs: 5,
+              maxDelayMs: 5,
+              timeoutMs: 500,
+            },
           }),
         },
       ],
@@ -113,7 +118,10 @@ describe('KebapClusterEntityProvider (against the API test double)', () => {
     );
     // not the portal's: ignored
     api.seed(
-      { ...stack('other'), metadata: { ...stack('other').metadata, labels: {} } },
+      {
+        ...stack('other'),
+        metadata: { ...stack('other').metadata, labels: {} },
+      },
       { manager: 'kubectl' },
     );
     cache.start();
@@ -141,7 +149,11 @@ describe('KebapClusterEntityProvider (against the API test double)', () => {
     api.setStatus(stackRef('orders'), { lastUpdate: { state: 'succeeded' } });
     api.seed(stack('beta'), { manager: 'kebap-portal' });
     await until(() => mutations.length === 2, 'beta');
-    expect(names(mutations[1])).toEqual(['dev-alpha', 'dev-beta', 'dev-orders']);
+    expect(names(mutations[1])).toEqual([
+      'dev-alpha',
+      'dev-beta',
+      'dev-orders',
+    ]);
 
     api.remove(stackRef('orders'));
     await until(() => mutations.length === 3, 'the deletion');

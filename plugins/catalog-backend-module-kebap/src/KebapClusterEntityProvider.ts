@@ -40,9 +40,8 @@ export class KebapClusterEntityProvider implements EntityProvider {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private last?: string;
-  private refreshing: Promise<Entity[] | undefined> = Promise.resolve(
-    undefined,
-  );
+  private refreshing: Promise<Entity[] | undefined> =
+    Promise.resolve(undefined);
 
   constructor(options: {
     cache: KebapClusterCache;

@@ -37,19 +37,25 @@ function catalogFor(entities: Entity[]) {
       const wanted = typeof ref === 'string' ? ref : '';
       return entities.find(
         e =>
-          `${e.kind.toLocaleLowerCase('en-US')}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}` ===
-          wanted,
+          `${e.kind.toLocaleLowerCase('en-US')}:${
+            e.metadata.namespace ?? 'default'
+          }/${e.metadata.name}` === wanted,
       );
     },
   });
 }
 
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T>,
+  ok: (v: T) => boolean,
+  what: string,
+): Promise<T> {
   const end = Date.now() + 5000;
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
     await new Promise(r => setTimeout(r, 20));
   }
 }
@@ -66,7 +72,12 @@ describe('GET /api/kebap/status (against the API test double)', () => {
           client: new KubernetesClient({
             baseUrl: api.baseUrl,
             logger: mockServices.logger.mock(),
-            retry: { attempts: 1, baseDelayMs: 5, maxDelayMs: 5, timeoutMs: 500 },
+            retry: {
+              attempts: 1,
+              baseDelayMs: 5,
+              maxDelayMs: 5,
+              timeoutMs: 500,
+            },
           }),
         },
       ],
@@ -118,7 +129,10 @@ describe('GET /api/kebap/status (against the API test double)', () => {
 
     const before = await get('resource/default/dev-orders');
     expect(before.status).toBe(200);
-    expect(before.body).toMatchObject({ state: 'not-found', source: 'cluster' });
+    expect(before.body).toMatchObject({
+      state: 'not-found',
+      source: 'cluster',
+    });
 
     api.seed(stack, { manager: 'kebap-portal' });
     const appeared = await until(
@@ -133,7 +147,12 @@ describe('GET /api/kebap/status (against the API test double)', () => {
 
     const calls = api.calls.length;
     api.setStatus(
-      { apiVersion: 'pulumi.com/v1', kind: 'Stack', namespace: 'kebap-orders', name: 'dev-orders-database' },
+      {
+        apiVersion: 'pulumi.com/v1',
+        kind: 'Stack',
+        namespace: 'kebap-orders',
+        name: 'dev-orders-database',
+      },
       {
         lastUpdate: { state: 'failed', message: 'quota exceeded' },
         conditions: [{ type: 'Ready', status: 'False' }],
@@ -153,7 +172,12 @@ describe('GET /api/kebap/status (against the API test double)', () => {
     // page views cost no Kubernetes API call
     expect(api.calls.length).toBe(calls);
 
-    api.remove({ apiVersion: 'pulumi.com/v1', kind: 'Stack', namespace: 'kebap-orders', name: 'dev-orders-database' });
+    api.remove({
+      apiVersion: 'pulumi.com/v1',
+      kind: 'Stack',
+      namespace: 'kebap-orders',
+      name: 'dev-orders-database',
+    });
     await until(
       () => get('resource/default/dev-orders'),
       r => r.body.state === 'not-found',
@@ -172,7 +196,9 @@ describe('GET /api/kebap/status (against the API test double)', () => {
     expect((await get('resource/default/dev-nothing')).status).toBe(404);
     const bad = await get('resource/default/-bad-');
     expect(bad.status).toBe(400);
-    expect(bad.body.error.message).toMatch(/^name: '-bad-' is not a valid entity name/);
+    expect(bad.body.error.message).toMatch(
+      /^name: '-bad-' is not a valid entity name/,
+    );
     expect((await get('re source/default/x')).status).toBe(400);
   });
 
@@ -200,24 +226,44 @@ describe('GET /api/kebap/status (against the API test double)', () => {
 
     it('answers pending-sync from the orders repository at HEAD', async () => {
       const { stack } = databaseOrder('orders');
-      const file = 'orders/dev/orders/database/stack-kebap-orders.dev-orders-database.yaml';
-      await fs.promises.mkdir(path.dirname(path.join(dir, file)), { recursive: true });
+      const file =
+        'orders/dev/orders/database/stack-kebap-orders.dev-orders-database.yaml';
+      await fs.promises.mkdir(path.dirname(path.join(dir, file)), {
+        recursive: true,
+      });
       await fs.promises.writeFile(path.join(dir, file), yaml.stringify(stack));
       await git.add({ fs, dir, filepath: file });
       await git.commit({
         fs,
         dir,
-        message: 'Order dev/orders (database) for group:default/team-payments by user:default/guest (task t-1)',
-        author: { name: 'KEBAP portal', email: 'kebap-portal@localhost', timestamp: 1764057600, timezoneOffset: 0 },
+        message:
+          'Order dev/orders (database) for group:default/team-payments by user:default/guest (task t-1)',
+        author: {
+          name: 'KEBAP portal',
+          email: 'kebap-portal@localhost',
+          timestamp: 1764057600,
+          timezoneOffset: 0,
+        },
       });
-      const unconfigured = new KebapClusterCache({ clusters: [], logger: mockServices.logger.mock() });
+      const unconfigured = new KebapClusterCache({
+        clusters: [],
+        logger: mockServices.logger.mock(),
+      });
       const { server } = await startTestBackend({
         features: [
           kebapPlugin,
           catalogFor([orderEntity('orders'), orderEntity('gone')]).factory,
-          createServiceFactory({ service: kebapClusterCacheServiceRef, deps: {}, factory: () => unconfigured }),
+          createServiceFactory({
+            service: kebapClusterCacheServiceRef,
+            deps: {},
+            factory: () => unconfigured,
+          }),
           mockServices.rootConfig.factory({
-            data: { kebap: { delivery: { mode: 'gitops', gitops: { repoPath: dir } } } },
+            data: {
+              kebap: {
+                delivery: { mode: 'gitops', gitops: { repoPath: dir } },
+              },
+            },
           }),
         ],
       });

@@ -29,13 +29,17 @@ export const kebapPlugin = createBackendPlugin({
         cache: kebapClusterCacheServiceRef,
       },
       async init({ config, logger, httpAuth, httpRouter, catalog, cache }) {
-        const mode = config.getOptionalString('kebap.delivery.mode') ?? 'gitops';
+        const mode =
+          config.getOptionalString('kebap.delivery.mode') ?? 'gitops';
         const gitops =
           mode === 'gitops'
             ? new GitopsOrders({
                 repoPath:
                   config.getOptionalString('kebap.delivery.gitops.repoPath') ??
-                  path.join(process.env.KEBAP_DATA_DIR ?? '../../data', 'gitops'),
+                  path.join(
+                    process.env.KEBAP_DATA_DIR ?? '../../data',
+                    'gitops',
+                  ),
                 logger,
               })
             : undefined;
@@ -59,7 +63,9 @@ export const kebapPlugin = createBackendPlugin({
               : 'no cluster'
           }${gitops ? ' and the orders repository' : ''}`,
         );
-        httpRouter.use(await createRouter({ httpAuth, catalog, statusService }));
+        httpRouter.use(
+          await createRouter({ httpAuth, catalog, statusService }),
+        );
       },
     });
   },

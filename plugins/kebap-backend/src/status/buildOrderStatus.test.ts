@@ -42,7 +42,11 @@ describe('buildOrderStatus', () => {
             host: 'db.internal',
             port: 5432,
             password: '[secret]',
-            token: { '4dabf18193072939515e22adb298388d': '1b47061264138c4ac30d75fd1eb44270', ciphertext: 'x' },
+            token: {
+              '4dabf18193072939515e22adb298388d':
+                '1b47061264138c4ac30d75fd1eb44270',
+              ciphertext: 'x',
+            },
           },
         }),
       ]),
@@ -91,7 +95,13 @@ describe('buildOrderStatus', () => {
       cluster: cluster([
         withStatus(stack, {
           lastUpdate: { state: 'failed', message: 'quota exceeded' },
-          conditions: [{ type: 'Reconciling', status: 'True', reason: 'RetryingAfterFailure' }],
+          conditions: [
+            {
+              type: 'Reconciling',
+              status: 'True',
+              reason: 'RetryingAfterFailure',
+            },
+          ],
         }),
       ]),
     });
@@ -106,7 +116,14 @@ describe('buildOrderStatus', () => {
       links,
       cluster: cluster([
         withStatus(stack, {
-          conditions: [{ type: 'Stalled', status: 'True', reason: 'SourceUnavailable', message: 'program db not found' }],
+          conditions: [
+            {
+              type: 'Stalled',
+              status: 'True',
+              reason: 'SourceUnavailable',
+              message: 'program db not found',
+            },
+          ],
         }),
       ]),
     });
@@ -120,7 +137,15 @@ describe('buildOrderStatus', () => {
       entityRef,
       links,
       cluster: cluster([
-        withStatus(stack, { conditions: [{ type: 'Reconciling', status: 'True', reason: 'StackUpdateInProgress' }] }),
+        withStatus(stack, {
+          conditions: [
+            {
+              type: 'Reconciling',
+              status: 'True',
+              reason: 'StackUpdateInProgress',
+            },
+          ],
+        }),
       ]),
     });
     expect(reconciling.state).toBe('progressing');
@@ -133,9 +158,15 @@ describe('buildOrderStatus', () => {
       health: { status: 'Healthy' },
       sync: { status: 'Synced', revision: '0.30.0' },
     });
-    const waiting = buildOrderStatus({ entityRef, links, cluster: cluster([healthy]) });
+    const waiting = buildOrderStatus({
+      entityRef,
+      links,
+      cluster: cluster([healthy]),
+    });
     expect(waiting.state).toBe('progressing');
-    expect(waiting.summary).toBe('Not registered in Argo CD yet (no cluster Secret)');
+    expect(waiting.summary).toBe(
+      'Not registered in Argo CD yet (no cluster Secret)',
+    );
     expect(waiting.registration).toEqual({ exists: false });
 
     const ready = buildOrderStatus({
@@ -144,7 +175,9 @@ describe('buildOrderStatus', () => {
       cluster: cluster([healthy, registration]),
     });
     expect(ready.state).toBe('ready');
-    expect(ready.summary).toBe('The dev cluster is up and registered in Argo CD');
+    expect(ready.summary).toBe(
+      'The dev cluster is up and registered in Argo CD',
+    );
     expect(ready.application).toEqual({
       name: 'vcluster-alpha',
       namespace: 'argocd',
@@ -166,7 +199,9 @@ describe('buildOrderStatus', () => {
       entityRef,
       links,
       cluster: cluster([
-        withStatus(application, { health: { status: 'Degraded', message: 'pod crash-looping' } }),
+        withStatus(application, {
+          health: { status: 'Degraded', message: 'pod crash-looping' },
+        }),
         registration,
       ]),
     });
@@ -181,7 +216,12 @@ describe('buildOrderStatus', () => {
       requestedBy: 'user:default/guest',
     };
     for (const view of [undefined, cluster([])]) {
-      const status = buildOrderStatus({ entityRef, links, cluster: view, gitops });
+      const status = buildOrderStatus({
+        entityRef,
+        links,
+        cluster: view,
+        gitops,
+      });
       expect(status).toMatchObject({
         state: 'pending-sync',
         source: 'gitops',
@@ -193,7 +233,12 @@ describe('buildOrderStatus', () => {
         },
         stack: { name: 'dev-orders-database', lastUpdateState: 'none' },
         objects: [
-          { apiVersion: 'pulumi.com/v1', kind: 'Stack', namespace: 'kebap-orders', name: 'dev-orders-database' },
+          {
+            apiVersion: 'pulumi.com/v1',
+            kind: 'Stack',
+            namespace: 'kebap-orders',
+            name: 'dev-orders-database',
+          },
         ],
       });
       expect(status.summary).toMatch(/^Committed to Git; not/);
@@ -201,16 +246,28 @@ describe('buildOrderStatus', () => {
   });
 
   it('unreachable when the cache is not synced, not-found when nobody holds the order', () => {
-    const down = buildOrderStatus({ entityRef, links, cluster: cluster([], false) });
-    expect(down).toMatchObject({ state: 'unreachable', summary: 'Cluster control-plane cannot be read (connect ECONNREFUSED)' });
+    const down = buildOrderStatus({
+      entityRef,
+      links,
+      cluster: cluster([], false),
+    });
+    expect(down).toMatchObject({
+      state: 'unreachable',
+      summary: 'Cluster control-plane cannot be read (connect ECONNREFUSED)',
+    });
     const stale = buildOrderStatus({
       entityRef,
       links,
-      cluster: cluster([withStatus(stack, { lastUpdate: { state: 'succeeded' } })], false),
+      cluster: cluster(
+        [withStatus(stack, { lastUpdate: { state: 'succeeded' } })],
+        false,
+      ),
     });
     expect(stale.state).toBe('unreachable');
     expect(stale.summary).toContain('last known');
-    expect(buildOrderStatus({ entityRef, links, cluster: cluster([]) }).state).toBe('not-found');
+    expect(
+      buildOrderStatus({ entityRef, links, cluster: cluster([]) }).state,
+    ).toBe('not-found');
     expect(buildOrderStatus({ entityRef, links }).state).toBe('not-found');
   });
 });

@@ -77,7 +77,10 @@ function stackVerdict(stack: OrderObject): Verdict {
       }${reconciling?.status === 'True' ? ' (retrying)' : ''}`,
     };
   if (ready?.status === 'True')
-    return { state: 'ready', summary: `Stack ${stack.metadata.name} is up to date` };
+    return {
+      state: 'ready',
+      summary: `Stack ${stack.metadata.name} is up to date`,
+    };
   if (reconciling?.status === 'True')
     return {
       state: 'progressing',
@@ -104,19 +107,25 @@ function applicationVerdict(app: OrderObject): Verdict {
       }`,
     };
   if (health === 'Healthy' && sync === 'Synced')
-    return { state: 'ready', summary: `Argo CD application ${name} is healthy and synced` };
+    return {
+      state: 'ready',
+      summary: `Argo CD application ${name} is healthy and synced`,
+    };
   return {
     state: 'progressing',
-    summary: `Argo CD application ${name} is ${(health ?? 'not yet assessed').toLowerCase()}, ${(
-      sync ?? 'not yet synced'
-    ).toLowerCase()}`,
+    summary: `Argo CD application ${name} is ${(
+      health ?? 'not yet assessed'
+    ).toLowerCase()}, ${(sync ?? 'not yet synced').toLowerCase()}`,
   };
 }
 
 function externalSecretVerdict(es: OrderObject): Verdict {
   const ready = conditionOf(es, 'Ready');
   if (ready?.status === 'True')
-    return { state: 'ready', summary: `ExternalSecret ${es.metadata.name} is synced` };
+    return {
+      state: 'ready',
+      summary: `ExternalSecret ${es.metadata.name} is synced`,
+    };
   if (ready?.status === 'False')
     return {
       state: 'failed',
@@ -182,8 +191,17 @@ export function buildOrderStatus(input: {
         state: unreachable ? 'unreachable' : 'pending-sync',
         summary: pendingSummary(cluster),
         ...(order ? { order } : {}),
-        ...(stack ? { stack: describeStack({ ...stack, status: undefined }, links) } : {}),
-        ...(app ? { application: describeApplication({ ...app, status: undefined }, links) } : {}),
+        ...(stack
+          ? { stack: describeStack({ ...stack, status: undefined }, links) }
+          : {}),
+        ...(app
+          ? {
+              application: describeApplication(
+                { ...app, status: undefined },
+                links,
+              ),
+            }
+          : {}),
         source: 'gitops',
         objects: objectRefs(gitops.objects),
         ...(cluster ? { cluster: cluster.cluster } : {}),
@@ -193,7 +211,9 @@ export function buildOrderStatus(input: {
       return {
         entityRef,
         state: 'unreachable',
-        summary: `Cluster ${cluster.cluster} cannot be read (${cluster.error ?? 'not synced'})`,
+        summary: `Cluster ${cluster.cluster} cannot be read (${
+          cluster.error ?? 'not synced'
+        })`,
         source: 'cluster',
         cluster: cluster.cluster,
       };
@@ -231,7 +251,9 @@ export function buildOrderStatus(input: {
       ? worst(verdicts)
       : {
           state: 'ready' as const,
-          summary: `${onCluster.length} object${onCluster.length > 1 ? 's' : ''} on the cluster`,
+          summary: `${onCluster.length} object${
+            onCluster.length > 1 ? 's' : ''
+          } on the cluster`,
         };
   let state = verdict.state;
   let summary = verdict.summary;
@@ -256,7 +278,9 @@ export function buildOrderStatus(input: {
     ...(order ? { order } : {}),
     ...(mainStack ? { stack: describeStack(mainStack, links) } : {}),
     ...(app ? { application: describeApplication(app, links) } : {}),
-    ...(isVCluster ? { registration: describeRegistration(registrationSecret) } : {}),
+    ...(isVCluster
+      ? { registration: describeRegistration(registrationSecret) }
+      : {}),
     source: 'cluster',
     ...(cluster!.observedAt ? { observedAt: cluster!.observedAt } : {}),
     objects: objectRefs(onCluster),

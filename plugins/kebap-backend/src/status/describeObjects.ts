@@ -57,8 +57,7 @@ export function describeCondition(c: Any): ConditionStatus {
   const words =
     status === 'Unknown'
       ? 'unknown'
-      : conditionWords[c.type]?.[status] ??
-        (status === 'True' ? 'yes' : 'no');
+      : conditionWords[c.type]?.[status] ?? (status === 'True' ? 'yes' : 'no');
   const why = [c.reason, c.message].filter(Boolean).join(': ');
   return {
     type: String(c.type),
@@ -162,16 +161,18 @@ export function describeApplication(
       ? {
           url: `${trimSlash(
             settings.argocdBaseUrl,
-          )}/applications/${encodeURIComponent(
-            namespace,
-          )}/${encodeURIComponent(app.metadata.name)}`,
+          )}/applications/${encodeURIComponent(namespace)}/${encodeURIComponent(
+            app.metadata.name,
+          )}`,
         }
       : {}),
   };
 }
 
 const decode = (value: unknown) =>
-  typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
+  typeof value === 'string'
+    ? Buffer.from(value, 'base64').toString('utf8')
+    : undefined;
 
 /** The Argo CD cluster registration (a Secret), or `exists: false`. */
 export function describeRegistration(
@@ -182,7 +183,8 @@ export function describeRegistration(
   const stringData = (secret.stringData ?? {}) as Any;
   const clusterName = stringData.name ?? decode(data.name);
   const server = stringData.server ?? decode(data.server);
-  const env = secret.metadata.labels?.env ?? secret.metadata.labels?.[KEBAP_LABELS.env];
+  const env =
+    secret.metadata.labels?.env ?? secret.metadata.labels?.[KEBAP_LABELS.env];
   return {
     exists: true,
     name: secret.metadata.name,
@@ -200,7 +202,8 @@ export const isRegistration = (o: OrderObject) =>
   o.kind === 'Secret' &&
   o.metadata.labels?.['argocd.argoproj.io/secret-type'] === 'cluster';
 export const isExternalSecret = (o: OrderObject) =>
-  o.apiVersion.startsWith('external-secrets.io/') && o.kind === 'ExternalSecret';
+  o.apiVersion.startsWith('external-secrets.io/') &&
+  o.kind === 'ExternalSecret';
 
 /** The order as its objects record it: who, when, which template, expiry. */
 export function describeOrder(objects: OrderObject[]): OrderInfo | undefined {

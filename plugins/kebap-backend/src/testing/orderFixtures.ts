@@ -4,7 +4,11 @@ import { orderMetadata, OrderObject } from '@internal/plugin-kebap-common';
 export function databaseOrder(
   name: string,
   options: { env?: string; owner?: string } = {},
-): { stack: OrderObject; namespace: OrderObject; meta: ReturnType<typeof orderMetadata> } {
+): {
+  stack: OrderObject;
+  namespace: OrderObject;
+  meta: ReturnType<typeof orderMetadata>;
+} {
   const env = options.env ?? 'dev';
   const meta = orderMetadata({
     orderName: name,
@@ -31,7 +35,10 @@ export function databaseOrder(
         labels: meta.labels,
         annotations: meta.annotations,
       },
-      spec: { stack: `acme/databases/${env}-${name}`, programRef: { name: 'db' } },
+      spec: {
+        stack: `acme/databases/${env}-${name}`,
+        programRef: { name: 'db' },
+      },
     },
   };
 }

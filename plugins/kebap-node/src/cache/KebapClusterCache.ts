@@ -1,9 +1,6 @@
 import { Config } from '@backstage/config';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import type {
-  KEBAP_LABELS,
-  OrderObject,
-} from '@internal/plugin-kebap-common';
+import type { KEBAP_LABELS, OrderObject } from '@internal/plugin-kebap-common';
 import { KubernetesClient } from '../kubernetes/KubernetesClient';
 import {
   BackoffOptions,
@@ -73,9 +70,7 @@ const ENV_LABEL: (typeof KEBAP_LABELS)['env'] = 'kebap.io/env';
 
 const orderKey = (order: string, env: string) => `${env}/${order}`;
 const objectKey = (o: OrderObject) =>
-  [o.apiVersion, o.kind, o.metadata.namespace ?? '', o.metadata.name].join(
-    '/',
-  );
+  [o.apiVersion, o.kind, o.metadata.namespace ?? '', o.metadata.name].join('/');
 
 class ClusterCopy {
   readonly informers: Informer[];
@@ -157,9 +152,7 @@ class ClusterCopy {
     return {
       cluster: this.connection.name,
       synced: !failing,
-      ...(failing
-        ? { lastError: failing.lastError ?? 'not listed yet' }
-        : {}),
+      ...(failing ? { lastError: failing.lastError ?? 'not listed yet' } : {}),
     };
   }
 
@@ -273,9 +266,7 @@ export class KebapClusterCache {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.copies.flatMap(c => c.informers.map(i => i.stop())),
-    );
+    await Promise.all(this.copies.flatMap(c => c.informers.map(i => i.stop())));
     this.started = false;
   }
 

@@ -56,7 +56,11 @@ describe('Informer', () => {
     await api.stop();
   });
 
-  const names = () => informer.list().map(o => o.metadata.name).sort();
+  const names = () =>
+    informer
+      .list()
+      .map(o => o.metadata.name)
+      .sort();
 
   it('lists once, then follows watch events without listing again', async () => {
     informer.start();

@@ -152,7 +152,9 @@ export class Informer {
         const gone = e instanceof KubernetesApiError && e.status === 410;
         if (gone) {
           this.logger.info(
-            `Watch of ${this.describe()} expired at version ${this.resourceVersion}; listing again`,
+            `Watch of ${this.describe()} expired at version ${
+              this.resourceVersion
+            }; listing again`,
           );
           continue;
         }
@@ -164,7 +166,9 @@ export class Informer {
         );
         const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
         this.logger.warn(
-          `Watch of ${this.describe()} failed: ${this.lastError}; listing again in ${jittered} ms`,
+          `Watch of ${this.describe()} failed: ${
+            this.lastError
+          }; listing again in ${jittered} ms`,
         );
         await new Promise<void>(resolve => {
           const timer = setTimeout(resolve, jittered);

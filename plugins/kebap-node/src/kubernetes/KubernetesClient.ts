@@ -222,7 +222,8 @@ export class KubernetesClient {
       allowWatchBookmarks: 'true',
       timeoutSeconds: String(timeoutSeconds),
     });
-    if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+    if (options.labelSelector)
+      query.set('labelSelector', options.labelSelector);
     if (options.resourceVersion)
       query.set('resourceVersion', options.resourceVersion);
     const url = new URL(`${resourcePath(options)}?${query}`, this.baseUrl);
@@ -326,9 +327,12 @@ export class KubernetesClient {
       // idle longer than the server's own timeout: the connection is gone
       req.setTimeout((timeoutSeconds + 30) * 1000, () => {
         finish(
-          Object.assign(new Error(`${what}: no data for ${timeoutSeconds + 30} s`), {
-            code: 'ETIMEDOUT',
-          }),
+          Object.assign(
+            new Error(`${what}: no data for ${timeoutSeconds + 30} s`),
+            {
+              code: 'ETIMEDOUT',
+            },
+          ),
         );
       });
       req.on('error', e => finish(e));

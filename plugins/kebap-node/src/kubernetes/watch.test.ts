@@ -1,6 +1,10 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { FakeKubernetesApi } from '../testing/FakeKubernetesApi';
-import { KubernetesApiError, KubernetesClient, WatchEvent } from './KubernetesClient';
+import {
+  KubernetesApiError,
+  KubernetesClient,
+  WatchEvent,
+} from './KubernetesClient';
 
 const stack = (name: string, labels: Record<string, string>) => ({
   apiVersion: 'pulumi.com/v1',
@@ -83,9 +87,7 @@ describe('watch (KubernetesClient and the API test double)', () => {
       'DELETED b',
       'DELETED a',
     ]);
-    expect((events[1].object as any).status.lastUpdate.state).toBe(
-      'succeeded',
-    );
+    expect((events[1].object as any).status.lastUpdate.state).toBe('succeeded');
     const versions = events.map(e => Number(e.object.metadata.resourceVersion));
     expect([...versions].sort((x, y) => x - y)).toEqual(versions);
   });

@@ -282,7 +282,12 @@ export class FakeKubernetesApi {
     const entry = this.store.get(key);
     if (!entry) return false;
     this.store.delete(key);
-    this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+    this.record({
+      type: 'DELETED',
+      r,
+      obj: entry.obj,
+      version: ++this.version,
+    });
     return true;
   }
 
