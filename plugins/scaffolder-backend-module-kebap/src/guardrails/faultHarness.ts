@@ -27,7 +27,7 @@ import { createRecordingLogger } from '../testing/createRecordingLogger';
 /** Total attempts per API call in these suites (the client's default is 4 too). */
 export const ATTEMPTS = 4;
 
-export function fastClient(api: FakeKubernetesApi) {
+export function fastClient(api: FakeKubernetesApi, timeoutMs = 150) {
   return new KubernetesClient({
     baseUrl: api.baseUrl,
     logger: mockServices.logger.mock(),
@@ -35,14 +35,15 @@ export function fastClient(api: FakeKubernetesApi) {
       attempts: ATTEMPTS,
       baseDelayMs: 2,
       maxDelayMs: 20,
-      timeoutMs: 150,
+      timeoutMs,
     },
   });
 }
 
-export function kubernetesDelivery(api: FakeKubernetesApi) {
+/** `timeoutMs`: per request; raise it when many orders run at once. */
+export function kubernetesDelivery(api: FakeKubernetesApi, timeoutMs = 150) {
   return new KubernetesDelivery({
-    client: fastClient(api),
+    client: fastClient(api, timeoutMs),
     mayOverwrite: mayOverwriteOrder,
   });
 }

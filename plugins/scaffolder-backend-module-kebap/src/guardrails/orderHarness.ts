@@ -61,9 +61,12 @@ export async function tempDir(prefix: string) {
   };
 }
 
-/** The API double with the namespaces the platform creates at install. */
-export async function startFakeCluster() {
-  const api = await FakeKubernetesApi.start();
+/**
+ * The API double with the namespaces the platform creates at install;
+ * `latencyMs` delays every answer like a network round trip.
+ */
+export async function startFakeCluster(options?: { latencyMs?: number }) {
+  const api = await FakeKubernetesApi.start(options);
   for (const name of [
     'argocd',
     'kebap-stacks',
