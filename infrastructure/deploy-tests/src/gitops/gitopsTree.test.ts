@@ -100,6 +100,7 @@ describe('gitops/', () => {
         'platform-policies',
         'platform-projects',
         'platform-secret-store',
+        'platform-stacks',
         'platform-vcluster-reader',
         'pulumi-kubernetes-operator',
       ]);
@@ -229,6 +230,68 @@ describe('gitops/', () => {
     expect(project.spec.sourceRepos).toEqual([
       one('Application', 'kebap-orders').spec.source.repoURL,
     ]);
+  });
+
+  it('provides the namespace and service account the templates’ Stacks run as', () => {
+    const templatesDir = path.join(repoRoot(), 'templates');
+    const steps = fs
+      .readdirSync(templatesDir)
+      .filter(d => fs.existsSync(path.join(templatesDir, d, 'template.yaml')))
+      .flatMap(d =>
+        require('yaml')
+          .parse(
+            fs.readFileSync(
+              path.join(templatesDir, d, 'template.yaml'),
+              'utf8',
+            ),
+          )
+          .spec.steps.filter((st: any) => st.action === 'kebap:pulumi:stack'),
+      );
+    const runners = new Set(
+      steps
+        .filter((st: any) => st.input.serviceAccountName)
+        .map(
+          (st: any) => `${st.input.namespace}/${st.input.serviceAccountName}`,
+        ),
+    );
+    expect(runners.size).toBeGreaterThan(0);
+    for (const runner of runners) {
+      const [namespace, name] = runner.split('/');
+      expect(one('Namespace', namespace)).toBeDefined();
+      expect(one('ServiceAccount', name).metadata.namespace).toBe(namespace);
+      const delegators = manifests.filter(
+        m =>
+          m.obj.kind === 'ClusterRoleBinding' &&
+          m.obj.roleRef.name === 'system:auth-delegator' &&
+          m.obj.subjects.some(
+            (x: any) => x.name === name && x.namespace === namespace,
+          ),
+      );
+      expect(delegators).toHaveLength(1);
+      // it writes Secrets in its namespace and in Argo CD's, nowhere else
+      const rbac = new RbacEvaluator(manifests.map(m => m.obj) as any, {
+        namespace,
+        name,
+      });
+      for (const ns of [namespace, settings.argocd.namespace])
+        expect(
+          rbac.allows({
+            verb: 'create',
+            apiGroup: '',
+            resource: 'secrets',
+            namespace: ns,
+          }),
+        ).toBe(true);
+      expect(
+        rbac.allows({
+          verb: 'get',
+          apiGroup: '',
+          resource: 'secrets',
+          namespace: 'kube-system',
+          name: 'x',
+        }),
+      ).toBe(false);
+    }
   });
 
   describe('ApplicationSets of baseline add-ons', () => {

@@ -25,6 +25,26 @@ type RbacObject = {
   subjects?: Array<{ kind: string; name: string; namespace?: string }>;
 };
 
+/** Built-in ClusterRoles that objects here bind (as the API server bootstraps them). */
+const BUILT_IN_CLUSTER_ROLES: RbacObject[] = [
+  {
+    kind: 'ClusterRole',
+    metadata: { name: 'system:auth-delegator' },
+    rules: [
+      {
+        apiGroups: ['authentication.k8s.io'],
+        resources: ['tokenreviews'],
+        verbs: ['create'],
+      },
+      {
+        apiGroups: ['authorization.k8s.io'],
+        resources: ['subjectaccessreviews'],
+        verbs: ['create'],
+      },
+    ],
+  },
+];
+
 /** `list secrets in argocd`, `patch pulumi.com/stacks team-a/db`: for messages. */
 export function describeRequest(a: RequestAttributes): string {
   const resource = a.apiGroup ? `${a.apiGroup}/${a.resource}` : a.resource;
@@ -54,7 +74,8 @@ function ruleAllows(rule: PolicyRule, a: RequestAttributes): boolean {
  * Role's (or ClusterRole's) rules in its own namespace only; rules are
  * unions (no deny); `*` matches any verb, group or resource; a rule with
  * `resourceNames` matches only requests that name one of them.
- * Aggregated ClusterRoles and subresources are not modelled.
+ * Built-in ClusterRoles: `system:auth-delegator`. Aggregated ClusterRoles
+ * and subresources are not modelled.
  */
 export class RbacEvaluator {
   private readonly granted: Array<{ namespace?: string; rule: PolicyRule }> =
@@ -65,7 +86,7 @@ export class RbacEvaluator {
     subject: { namespace: string; name: string },
   ) {
     const roles = new Map<string, RbacObject>();
-    for (const o of objects) {
+    for (const o of [...BUILT_IN_CLUSTER_ROLES, ...objects]) {
       if (o.kind === 'ClusterRole')
         roles.set(`ClusterRole//${o.metadata.name}`, o);
       if (o.kind === 'Role')
