@@ -22,8 +22,12 @@ require('@backstage/cli-node/config/nodeTransform.cjs');
 
 const src = '../plugins/scaffolder-backend-module-kebap/src';
 const { readKebapSettings } = require(`${src}/KebapSettings.ts`);
-const { createVClusterCreateAction } = require(`${src}/actions/vcluster/create.ts`);
-const { createArgoCdClusterAction } = require(`${src}/actions/argocd/cluster.ts`);
+const {
+  createVClusterCreateAction,
+} = require(`${src}/actions/vcluster/create.ts`);
+const {
+  createArgoCdClusterAction,
+} = require(`${src}/actions/argocd/cluster.ts`);
 const { GitopsDelivery } = require(`${src}/delivery/GitopsDelivery.ts`);
 const { KubernetesDelivery } = require(`${src}/delivery/KubernetesDelivery.ts`);
 const { mayOverwriteOrder } = require(`${src}/delivery/createOrderDelivery.ts`);
