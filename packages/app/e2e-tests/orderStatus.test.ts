@@ -87,10 +87,12 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
   });
 
   // the Kubernetes tab is offered too (backstage.io/kubernetes-id)
-  await expect(page.getByRole('tab', { name: 'Kubernetes' })).toBeVisible();
+  await expect(
+    page.getByRole('link', { name: 'Kubernetes', exact: true }),
+  ).toBeVisible();
 
   // the Status tab: the same headline and the order as recorded
-  await page.getByRole('tab', { name: 'Status' }).click();
+  await page.getByRole('link', { name: 'Status', exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`${entityPath}/kebap-status$`));
   await expect(
     page.getByRole('status', { name: /^Order state:/ }),

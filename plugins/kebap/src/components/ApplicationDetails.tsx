@@ -13,8 +13,12 @@ import type {
 import { FactList } from './FactList';
 import { shortCommit } from './format';
 
+/** What a field Argo CD has not reported yet shows. */
+const NOT_REPORTED = 'Not reported yet';
+
 function Health(props: { health?: string }) {
-  const health = props.health ?? 'Unknown';
+  const health = props.health;
+  if (!health) return <StatusPending>{NOT_REPORTED}</StatusPending>;
   switch (health) {
     case 'Healthy':
       return <StatusOK>Healthy</StatusOK>;
@@ -31,7 +35,8 @@ function Health(props: { health?: string }) {
 }
 
 function Sync(props: { sync?: string }) {
-  const sync = props.sync ?? 'Unknown';
+  const sync = props.sync;
+  if (!sync) return <StatusPending>{NOT_REPORTED}</StatusPending>;
   if (sync === 'Synced') return <StatusOK>Synced</StatusOK>;
   if (sync === 'OutOfSync')
     return <StatusWarning>OutOfSync (Git and cluster differ)</StatusWarning>;

@@ -104,7 +104,10 @@ describe('OrderStatusCard', () => {
     expect(within(order).getByText(/expires in 5 days/)).toBeInTheDocument();
     expect(within(order).getByText(/2026-11-20 08:15 UTC/)).toBeInTheDocument();
     expect(screen.getByText(/From the GitOps orders repository/)).toBeInTheDocument();
-    expect(screen.queryByLabelText('Argo CD application')).toBeNull();
+    // Argo CD has not seen the application yet: no health, no sync
+    const app = screen.getByLabelText('Argo CD application');
+    expect(within(app).getByText('argocd/vcluster-alpha')).toBeInTheDocument();
+    expect(within(app).getAllByText('Not reported yet')).toHaveLength(2);
   });
 
   it('ready vCluster: application health and sync, registration, links to Argo CD', async () => {

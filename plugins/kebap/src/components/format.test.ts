@@ -38,6 +38,10 @@ describe('format', () => {
       expired: false,
       soon: true,
     });
+    // a 7-day cluster ordered a minute ago
+    expect(formatExpiry('2026-12-02T11:59:00Z', now)?.text).toBe(
+      'expires in 7 days',
+    );
     expect(formatExpiry('2026-11-25T14:30:00Z', now)?.text).toBe(
       'expires in 3 hours',
     );

@@ -59,7 +59,7 @@ export function formatExpiry(
   if (!date) return undefined;
   const left = date.getTime() - now.getTime();
   if (left <= 0) {
-    const days = Math.floor(-left / DAY);
+    const days = Math.round(-left / DAY);
     const ago =
       days >= 1 ? `${days} day${days === 1 ? '' : 's'} ago` : 'today';
     return { text: `expired ${ago}`, expired: true, soon: true };
@@ -72,7 +72,8 @@ export function formatExpiry(
       soon: true,
     };
   }
-  const days = Math.floor(left / DAY);
+  // whole days, rounded: a 7-day cluster ordered a minute ago has 7 days
+  const days = Math.round(left / DAY);
   return {
     text: `expires in ${days} day${days === 1 ? '' : 's'}`,
     expired: false,

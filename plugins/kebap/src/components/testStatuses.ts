@@ -43,6 +43,8 @@ export function pendingSyncStatus(): OrderStatus {
     state: 'pending-sync',
     summary: 'Committed to Git; not applied yet',
     order: { ...vclusterOrder, expiresAt: inDays(5) },
+    // what the backend knows from the orders repository: the name only
+    application: { name: 'vcluster-alpha', namespace: 'argocd' },
     source: 'gitops',
   };
 }
