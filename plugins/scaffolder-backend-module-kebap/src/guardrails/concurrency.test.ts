@@ -18,8 +18,13 @@ import {
   kubernetesDelivery,
   orderingActions,
   runStep,
-} from './faultHarness';
-import { ownerA, ownerB, startFakeCluster, tempDir } from './orderHarness';
+} from './__testUtils__/faultHarness';
+import {
+  ownerA,
+  ownerB,
+  startFakeCluster,
+  tempDir,
+} from './__testUtils__/orderHarness';
 
 interface Submitted {
   name: string;
@@ -27,7 +32,10 @@ interface Submitted {
 }
 
 const submitted: Submitted[] = [
-  ...['c0', 'c1', 'c2', 'c3', 'c4', 'c5'].map(name => ({ name, owner: ownerA })),
+  ...['c0', 'c1', 'c2', 'c3', 'c4', 'c5'].map(name => ({
+    name,
+    owner: ownerA,
+  })),
   ...['race0', 'race1', 'race2', 'race3'].flatMap(name => [
     { name, owner: ownerA },
     { name, owner: ownerB },
@@ -123,7 +131,8 @@ describe('20 concurrent orders, gitops delivery', () => {
       const mine = files.filter(f => f.startsWith(`orders/dev/${name}/`));
       expect({ name, files: mine.length }).toEqual({ name, files: 6 });
       // every file of the order belongs to the owner that won it
-      const owner = winners.get(name) ?? submitted.find(s => s.name === name)!.owner;
+      const owner =
+        winners.get(name) ?? submitted.find(s => s.name === name)!.owner;
       for (const f of mine) {
         const { blob } = await git.readBlob({
           fs,
@@ -157,47 +166,57 @@ describe('20 concurrent orders, gitops delivery', () => {
     expect(log.filter(c => c.commit.parent.length > 1)).toEqual([]);
     expect(log[log.length - 1].commit.parent).toEqual([]);
     // and the working tree is clean (nothing half-staged)
-    const dirty = (
-      await git.statusMatrix({ fs, dir: repoPath })
-    ).filter(([, h, w, s]) => !(h === 1 && w === 1 && s === 1));
+    const dirty = (await git.statusMatrix({ fs, dir: repoPath })).filter(
+      ([, h, w, s]) => !(h === 1 && w === 1 && s === 1),
+    );
     expect(dirty).toEqual([]);
     await work.remove();
   }, 120_000);
 });
 
-describe.each([0, 10])('20 concurrent orders, kubernetes delivery, %i ms API latency', latencyMs => {
-  let api: FakeKubernetesApi;
-  beforeEach(async () => {
-    api = await startFakeCluster({ latencyMs });
-  });
-  afterEach(() => api.stop());
+describe.each([0, 10])(
+  '20 concurrent orders, kubernetes delivery, %i ms API latency',
+  latencyMs => {
+    let api: FakeKubernetesApi;
+    beforeEach(async () => {
+      api = await startFakeCluster({ latencyMs });
+    });
+    afterEach(() => api.stop());
 
-  it('completes every order, refuses the loser of each race, converges duplicates and overwrites nothing', async () => {
-    const outcomes = await orderAll(
-      orderingActions(kubernetesDelivery(api, 10_000)),
-    );
-    const winners = checkOutcomes(outcomes);
-    const names = [...new Set(submitted.map(s => s.name))];
-    const portal = api
-      .objects()
-      .filter(
-        o =>
-          o.metadata.labels?.['app.kubernetes.io/managed-by'] ===
-          'kebap-portal',
+    it('completes every order, refuses the loser of each race, converges duplicates and overwrites nothing', async () => {
+      const outcomes = await orderAll(
+        orderingActions(kubernetesDelivery(api, 10_000)),
       );
-    expect(portal).toHaveLength(names.length * 6);
-    for (const name of names) {
-      const mine = portal.filter(o => o.metadata.labels['kebap.io/order'] === name);
-      expect({ name, objects: mine.length }).toEqual({ name, objects: 6 });
-      const owner = winners.get(name) ?? submitted.find(s => s.name === name)!.owner;
-      for (const o of mine) {
-        expect({ name, object: o.metadata.name, owner: o.metadata.labels['kebap.io/owner'] }).toEqual({
-          name,
-          object: o.metadata.name,
-          owner: ownerLabel(owner),
-        });
-        expect(o.metadata.annotations['kebap.io/owner-ref']).toBe(owner);
+      const winners = checkOutcomes(outcomes);
+      const names = [...new Set(submitted.map(s => s.name))];
+      const portal = api
+        .objects()
+        .filter(
+          o =>
+            o.metadata.labels?.['app.kubernetes.io/managed-by'] ===
+            'kebap-portal',
+        );
+      expect(portal).toHaveLength(names.length * 6);
+      for (const name of names) {
+        const mine = portal.filter(
+          o => o.metadata.labels['kebap.io/order'] === name,
+        );
+        expect({ name, objects: mine.length }).toEqual({ name, objects: 6 });
+        const owner =
+          winners.get(name) ?? submitted.find(s => s.name === name)!.owner;
+        for (const o of mine) {
+          expect({
+            name,
+            object: o.metadata.name,
+            owner: o.metadata.labels['kebap.io/owner'],
+          }).toEqual({
+            name,
+            object: o.metadata.name,
+            owner: ownerLabel(owner),
+          });
+          expect(o.metadata.annotations['kebap.io/owner-ref']).toBe(owner);
+        }
       }
-    }
-  }, 120_000);
-});
+    }, 120_000);
+  },
+);

@@ -31,8 +31,11 @@ import {
   startFakeCluster,
   startModuleActions,
   tempDir,
-} from './orderHarness';
-import { loadTemplates, parameterProperties } from './templateRunner';
+} from './__testUtils__/orderHarness';
+import {
+  loadTemplates,
+  parameterProperties,
+} from './__testUtils__/templateRunner';
 
 const MB = 'x'.repeat(1024 * 1024);
 const vcluster = { name: 'alpha', owner: ownerA, size: 'small' };
@@ -624,20 +627,45 @@ describe('hostile input is refused before anything is written', () => {
           for (const d of docs) {
             expect(d.metadata.annotations['kebap.io/purpose']).toBe(text);
           }
-          if (mode === 'gitops') {
-            const folder = path.join(repoPath, 'orders/dev', name, 'vcluster');
-            for (const file of fs.readdirSync(folder)) {
-              const parsed = yaml.parseAllDocuments(
-                fs.readFileSync(path.join(folder, file), 'utf8'),
-              );
-              expect(parsed).toHaveLength(1);
-              expect(parsed[0].toJSON().kind).not.toBe('Secret');
-            }
-          } else {
-            expect(
-              api.objects().filter(o => o.metadata.name === 'stolen'),
-            ).toEqual([]);
-          }
+          // what was delivered: every document of every committed file, or
+          // every object of the order in the cluster
+          const delivered =
+            mode === 'gitops'
+              ? fs
+                  .readdirSync(
+                    path.join(repoPath, 'orders/dev', name, 'vcluster'),
+                  )
+                  .flatMap(file =>
+                    yaml
+                      .parseAllDocuments(
+                        fs.readFileSync(
+                          path.join(
+                            repoPath,
+                            'orders/dev',
+                            name,
+                            'vcluster',
+                            file,
+                          ),
+                          'utf8',
+                        ),
+                      )
+                      .map(d => d.toJSON()),
+                  )
+              : api
+                  .objects()
+                  .filter(o => o.metadata.labels?.['kebap.io/order'] === name);
+          expect(delivered.map(d => d.kind).sort()).toEqual([
+            'Application',
+            'LimitRange',
+            'Namespace',
+            'ResourceQuota',
+          ]);
+          expect(
+            delivered.map(d => d.metadata.annotations['kebap.io/purpose']),
+          ).toEqual([text, text, text, text]);
+          expect(
+            api.objects().filter(o => o.metadata.name === 'stolen'),
+          ).toEqual([]);
         },
       );
     },

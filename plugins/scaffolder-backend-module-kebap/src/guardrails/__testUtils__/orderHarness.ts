@@ -16,7 +16,7 @@ import {
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
 import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
-import { scaffolderModuleKebap } from '../module';
+import { scaffolderModuleKebap } from '../../module';
 import { LoadedTemplate, parameterProperties } from './templateRunner';
 
 /** A random value that cannot occur by chance: `SENTINEL-<label>-<hex>`. */

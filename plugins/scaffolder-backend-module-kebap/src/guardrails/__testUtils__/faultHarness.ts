@@ -12,17 +12,17 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
-import { readKebapSettings } from '../KebapSettings';
-import { createArgoCdClusterAction } from '../actions/argocd/cluster';
-import { createDecommissionAction } from '../actions/decommission/decommission';
-import { createExternalSecretAction } from '../actions/externalSecret/externalSecret';
-import { createPulumiStackAction } from '../actions/pulumiStack/stack';
-import { createVClusterCreateAction } from '../actions/vcluster/create';
-import { mayOverwriteOrder } from '../delivery/createOrderDelivery';
-import { GitopsDelivery } from '../delivery/GitopsDelivery';
-import { KubernetesDelivery } from '../delivery/KubernetesDelivery';
-import { OrderDelivery } from '../delivery/OrderDelivery';
-import { createRecordingLogger } from '../testing/createRecordingLogger';
+import { readKebapSettings } from '../../KebapSettings';
+import { createArgoCdClusterAction } from '../../actions/argocd/cluster';
+import { createDecommissionAction } from '../../actions/decommission/decommission';
+import { createExternalSecretAction } from '../../actions/externalSecret/externalSecret';
+import { createPulumiStackAction } from '../../actions/pulumiStack/stack';
+import { createVClusterCreateAction } from '../../actions/vcluster/create';
+import { mayOverwriteOrder } from '../../delivery/createOrderDelivery';
+import { GitopsDelivery } from '../../delivery/GitopsDelivery';
+import { KubernetesDelivery } from '../../delivery/KubernetesDelivery';
+import { OrderDelivery } from '../../delivery/OrderDelivery';
+import { createRecordingLogger } from '../../testing/createRecordingLogger';
 
 /** Total attempts per API call in these suites (the client's default is 4 too). */
 export const ATTEMPTS = 4;

@@ -17,10 +17,11 @@ import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 // eslint-disable-next-line @backstage/no-undeclared-imports
 import { validate as validateJsonSchema } from 'jsonschema';
 import { InputError } from '@backstage/errors';
-import { createRecordingLogger } from '../testing/createRecordingLogger';
+import { createRecordingLogger } from '../../testing/createRecordingLogger';
 
-/** The repository root (this file is plugins/<pkg>/src/guardrails/). */
-export const repoRoot = path.resolve(__dirname, '../../../..');
+/** The repository root (this file is plugins/<pkg>/src/guardrails/__testUtils__/; tests run from source). */
+// eslint-disable-next-line no-restricted-syntax
+export const repoRoot = path.resolve(__dirname, '../../../../..');
 
 export interface TemplateStep {
   id: string;
@@ -177,11 +178,8 @@ export function resolveValue(value: unknown, context: ResolveContext): unknown {
     }
     const text = value.replace(expression, (_m, expr) => {
       const v = evaluate(context, expr);
-      return v === undefined || v === null
-        ? ''
-        : typeof v === 'object'
-        ? JSON.stringify(v)
-        : String(v);
+      if (v === undefined || v === null) return '';
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
     });
     // like the scaffolder: a value that renders empty is left out
     return text === '' && value !== '' ? undefined : text;
