@@ -274,3 +274,37 @@ describe('the ignition program', () => {
     ).toThrow("kebap-control-plane:cloud: 'azure' is not gcp or aws (one-of)");
   });
 });
+
+describe('Pulumi.yaml', () => {
+  it('declares every key the program reads, the token as a secret', () => {
+    const project = require('yaml').parse(
+      require('node:fs').readFileSync(
+        require('node:path').join(__dirname, '..', 'Pulumi.yaml'),
+        'utf8',
+      ),
+    );
+    expect(project.main).toBe('index.ts');
+    const read = new Set<string>();
+    const recorder = new Proxy(new pulumi.Config('kebap-control-plane'), {
+      get(target, prop) {
+        const f = (target as any)[prop];
+        if (typeof f !== 'function') return f;
+        return (key: string, ...rest: unknown[]) => {
+          read.add(key);
+          return f.call(target, key, ...rest);
+        };
+      },
+    });
+    for (const cloud of ['gcp', 'aws']) {
+      setConfig({
+        cloud,
+        awsSubnetIds: '["a","b"]',
+        gitopsRepoUrl: repoURL,
+        secretStoreToken: TOKEN,
+      });
+      readControlPlaneConfig(recorder);
+    }
+    expect([...read].sort()).toEqual(Object.keys(project.config).sort());
+    expect(project.config.secretStoreToken.secret).toBe(true);
+  });
+});
