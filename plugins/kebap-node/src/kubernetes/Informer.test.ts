@@ -118,4 +118,24 @@ describe('Informer', () => {
     expect(names()).toEqual(['a']);
     expect(informer.lastError).toBeUndefined();
   });
+
+  it('backs off when every watch fails although listing works', async () => {
+    const client = (informer as any).client;
+    let lists = 0;
+    const list = client.listWithVersion.bind(client);
+    client.listWithVersion = async (o: any) => {
+      lists++;
+      return list(o);
+    };
+    client.watch = async () => {
+      throw new Error('watch forbidden');
+    };
+    informer.start();
+    await new Promise(r => setTimeout(r, 400));
+    // 20 ms doubling up to 100 ms: about 6 LISTs in 400 ms, not 20
+    expect(lists).toBeGreaterThanOrEqual(2);
+    expect(lists).toBeLessThanOrEqual(8);
+    expect(informer.synced).toBe(true);
+    expect(informer.lastError).toBe('watch forbidden');
+  });
 });

@@ -128,12 +128,14 @@ export class Informer {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
+    // consecutive failures, for the backoff (an object: the watch callback resets it)
+    const state = { failures: 0 };
     while (!signal.aborted) {
       try {
         await this.relist();
-        failures = 0;
-        // watch, resuming from the last version, until 410 or a failure
+        // watch, resuming from the last version, until 410 or a failure;
+        // the backoff resets only once a watch works (a LIST that succeeds
+        // while every WATCH fails must not become a tight re-list loop)
         for (;;) {
           if (signal.aborted) return;
           this.watches++;
@@ -144,8 +146,12 @@ export class Informer {
               timeoutSeconds: this.watchTimeoutSeconds,
               signal,
             },
-            event => this.apply(event),
+            event => {
+              state.failures = 0;
+              this.apply(event);
+            },
           );
+          state.failures = 0;
         }
       } catch (e) {
         if (signal.aborted) return;
@@ -158,11 +164,11 @@ export class Informer {
           );
           continue;
         }
-        failures++;
+        state.failures++;
         this.lastError = (e as Error).message;
         const delay = Math.min(
           this.backoff.maxMs,
-          this.backoff.initialMs * 2 ** (failures - 1),
+          this.backoff.initialMs * 2 ** (state.failures - 1),
         );
         const jittered = Math.round(delay * (0.8 + Math.random() * 0.4));
         this.logger.warn(
