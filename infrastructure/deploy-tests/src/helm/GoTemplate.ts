@@ -143,7 +143,13 @@ function tokenizeArgs(src: string, where: string): string[] {
 function parsePipeline(tokens: string[], where: string): Pipeline {
   let pos = 0;
   const term = (tok: string): Term => {
-    if (tok.startsWith('"')) return { t: 'literal', value: JSON.parse(tok) };
+    if (tok.startsWith('"')) {
+      try {
+        return { t: 'literal', value: JSON.parse(tok) };
+      } catch {
+        throw new TemplateError(where, `bad string ${tok}`);
+      }
+    }
     if (/^-?\d+(\.\d+)?$/.test(tok))
       return { t: 'literal', value: Number(tok) };
     if (tok === 'true' || tok === 'false')
