@@ -64,6 +64,22 @@ const KNOWN_FAILING_ORDERS = [
   'stack with shareSecret: kind: the portal does not write rbac.authorization.k8s.io/v1 Role',
 ];
 
+/** What the Kubernetes tab (the kubernetes backend plugin) lists. */
+const kubernetesTab: RequestAttributes[] = [
+  ...DEFAULT_OBJECTS.map(o => ({
+    verb: 'list',
+    apiGroup: o.group,
+    resource: o.plural,
+  })),
+  // pod metrics, per namespace of the entity's pods
+  {
+    verb: 'list',
+    apiGroup: 'metrics.k8s.io',
+    resource: 'pods',
+    namespace: 'vc-alpha',
+  },
+];
+
 function rendered() {
   return renderChart(chartDir('kebap-portal'), {
     releaseName: 'kebap-portal',
@@ -309,21 +325,9 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
 
   it('allows the Kubernetes tab to list its kinds by label, read-only', () => {
     const rbac = new RbacEvaluator(rendered().objects as any, portal);
-    const tab: RequestAttributes[] = [
-      ...DEFAULT_OBJECTS.map(o => ({
-        verb: 'list',
-        apiGroup: o.group,
-        resource: o.plural,
-      })),
-      // pod metrics, per namespace of the entity's pods
-      {
-        verb: 'list',
-        apiGroup: 'metrics.k8s.io',
-        resource: 'pods',
-        namespace: 'vc-alpha',
-      },
-    ];
-    expect(tab.filter(a => !rbac.allows(a)).map(describeRequest)).toEqual([]);
+    expect(
+      kubernetesTab.filter(a => !rbac.allows(a)).map(describeRequest),
+    ).toEqual([]);
     for (const o of DEFAULT_OBJECTS) {
       for (const verb of ['create', 'patch', 'update', 'delete']) {
         if (['limitranges', 'resourcequotas'].includes(o.plural)) continue; // orders write these
@@ -337,6 +341,49 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
         ).toBe(false);
       }
     }
+  });
+
+  it('grants nothing the code does not call', () => {
+    const { objects } = rendered();
+    const argocd = settings.argocd.namespace;
+    // the bind the API server checks when a binding is written
+    const binds: RequestAttributes[] = calls
+      .filter(c => c.verb === 'patch' && c.object?.roleRef)
+      .map(c => ({
+        verb: 'bind',
+        apiGroup: 'rbac.authorization.k8s.io',
+        resource:
+          c.object.roleRef.kind === 'ClusterRole' ? 'clusterroles' : 'roles',
+        name: c.object.roleRef.name,
+      }));
+    const used = [...calls, ...binds, ...kubernetesTab];
+    const unused: string[] = [];
+    for (const role of objects.filter(o =>
+      ['ClusterRole', 'Role'].includes(o.kind),
+    )) {
+      for (const rule of role.rules as PolicyRule[])
+        for (const apiGroup of rule.apiGroups ?? [])
+          for (const resource of rule.resources ?? [])
+            for (const verb of rule.verbs) {
+              const justified = used.some(
+                c =>
+                  c.verb === verb &&
+                  c.apiGroup === apiGroup &&
+                  c.resource === resource &&
+                  (!rule.resourceNames?.length ||
+                    rule.resourceNames.includes(c.name ?? '')) &&
+                  // a ClusterRole is needed for calls outside Argo CD's namespace
+                  (role.kind === 'Role'
+                    ? c.namespace === role.metadata.namespace
+                    : c.namespace !== argocd),
+              );
+              if (!justified)
+                unused.push(
+                  `${role.kind}: ${verb} ${apiGroup || 'core'}/${resource}`,
+                );
+            }
+    }
+    expect(unused).toEqual([]);
   });
 
   it('denies what the portal must never do', () => {
