@@ -34,7 +34,9 @@
  *   watch (a connection loss); faults apply to watch calls like to others;
  * - `setStatus()` writes an object's `status` as its operator would (the
  *   status subresource): no field manager owns it, so an apply keeps it, and
- *   the change bumps resourceVersion and reaches the watches as MODIFIED.
+ *   the change bumps resourceVersion and reaches the watches as MODIFIED;
+ *   `remove()` deletes as another client would, `seed()` creates or
+ *   replaces as another manager would; both reach the watches.
  * Not simulated: finalizers, admission, defaulting, bookmarks, the /status
  * endpoint over HTTP.
  *
