@@ -81,6 +81,15 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
     )}`,
   );
   fs.mkdirSync(screenshots, { recursive: true });
+  await page.getByRole('region', { name: 'Order status' }).screenshot({
+    path: path.join(screenshots, 'dev-cluster-status-card.png'),
+  });
+  // cosmetic only: let the relations graph draw before the full-page picture
+  await page
+    .getByText('ownerOf')
+    .first()
+    .waitFor({ timeout: 10_000 })
+    .catch(() => undefined);
   await page.screenshot({
     path: path.join(screenshots, 'dev-cluster-status.png'),
     fullPage: true,

@@ -8,7 +8,10 @@ import {
   createExtensionTester,
   renderInTestApp,
 } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import {
   EntityCardBlueprint,
   EntityContentBlueprint,
@@ -80,7 +83,9 @@ describe('kebap plugin', () => {
   });
 
   it('the card extension renders the card for the entity', async () => {
-    const api = { getOrderStatus: jest.fn().mockResolvedValue(pendingSyncStatus()) };
+    const api = {
+      getOrderStatus: jest.fn().mockResolvedValue(pendingSyncStatus()),
+    };
     const tester = createExtensionTester(orderStatusCard, {
       apis: [[kebapApiRef, api]],
     });
@@ -93,7 +98,9 @@ describe('kebap plugin', () => {
         mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
       },
     );
-    expect(await screen.findByText('Order status')).toBeInTheDocument();
+    expect(
+      await screen.findByRole('region', { name: 'Order status' }),
+    ).toBeInTheDocument();
     expect(await screen.findByText('Waiting for Argo CD')).toBeInTheDocument();
   });
 });

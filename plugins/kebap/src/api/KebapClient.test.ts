@@ -30,7 +30,12 @@ describe('KebapClient', () => {
   it('asks the status route of the kebap backend for the entity, kind in lower case', async () => {
     const { kebap, calls } = client(() => ({
       status: 200,
-      body: { entityRef: 'resource:default/dev-alpha', state: 'ready', summary: '', source: 'cluster' },
+      body: {
+        entityRef: 'resource:default/dev-alpha',
+        state: 'ready',
+        summary: '',
+        source: 'cluster',
+      },
     }));
     const status = await kebap.getOrderStatus({
       kind: 'Resource',

@@ -90,9 +90,9 @@ export function RegistrationDetails(props: {
           'Registered in Argo CD',
           registration.exists ? (
             <StatusOK>
-              {`Yes, as ${registration.clusterName ?? registration.name ?? 'a cluster'}${
-                registration.env ? ` (env ${registration.env})` : ''
-              }`}
+              {`Yes, as ${
+                registration.clusterName ?? registration.name ?? 'a cluster'
+              }${registration.env ? ` (env ${registration.env})` : ''}`}
             </StatusOK>
           ) : (
             <StatusPending>Not yet: no cluster Secret in Argo CD</StatusPending>

@@ -84,7 +84,9 @@ export function ConditionList(props: {
           <StatusIcon condition={condition}>
             {describeCondition(condition)}
           </StatusIcon>
-          {(full || condition.status !== 'True' || condition.type === 'Stalled') &&
+          {(full ||
+            condition.status !== 'True' ||
+            condition.type === 'Stalled') &&
             condition.message &&
             condition.message !== condition.summary && (
               <Typography variant="body2" color="textSecondary">

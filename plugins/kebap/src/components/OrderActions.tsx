@@ -16,7 +16,10 @@ export function templateUrl(
  * What a developer can do next with the order: extend a dev cluster's
  * lifetime, or decommission it; both open a template prefilled with the order.
  */
-export function OrderActions(props: { entityRef: string; status?: OrderStatus }) {
+export function OrderActions(props: {
+  entityRef: string;
+  status?: OrderStatus;
+}) {
   const { entityRef, status } = props;
   const expires = Boolean(status?.order?.expiresAt);
   const formData = { order: entityRef };

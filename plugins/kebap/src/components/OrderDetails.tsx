@@ -3,7 +3,12 @@ import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
 import type { OrderInfo } from '@internal/plugin-kebap-common';
 import { FactList } from './FactList';
-import { formatDateTime, formatExpiry, formatWhen, shortEntityRef } from './format';
+import {
+  formatDateTime,
+  formatExpiry,
+  formatWhen,
+  shortEntityRef,
+} from './format';
 
 const kindTitles: Record<string, string> = {
   vcluster: 'vCluster (dev cluster)',
@@ -41,10 +46,7 @@ export function OrderDetails(props: {
       aria-label="Order"
       facts={[
         ['Order', full ? order.name : undefined],
-        [
-          'What',
-          `${order.env} ${kindTitles[order.kind] ?? order.kind}`.trim(),
-        ],
+        ['What', `${order.env} ${kindTitles[order.kind] ?? order.kind}`.trim()],
         [
           'Owner',
           <EntityRefLink

@@ -1,7 +1,10 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { ResponseError } from '@backstage/errors';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import type { OrderStatus } from '@internal/plugin-kebap-common';
 import { KebapApi, kebapApiRef } from '../api/KebapApi';
 import { OrderStatusCard } from './OrderStatusCard';
@@ -17,7 +20,9 @@ import {
 type Answer = OrderStatus | Promise<OrderStatus> | { fail: Error };
 
 /** A test double of the KebapApi: answers in turn, the last one from then on. */
-function fakeApi(...answers: Answer[]): KebapApi & { getOrderStatus: jest.Mock } {
+function fakeApi(
+  ...answers: Answer[]
+): KebapApi & { getOrderStatus: jest.Mock } {
   const getOrderStatus = jest.fn();
   answers.forEach((answer, i) => {
     const impl = () =>
@@ -45,7 +50,11 @@ async function renderCard(api: KebapApi, refreshMs = 0) {
   return result!;
 }
 
-async function responseError(status: number, statusText: string, message: string) {
+async function responseError(
+  status: number,
+  statusText: string,
+  message: string,
+) {
   return ResponseError.fromResponse({
     ok: false,
     status,
@@ -81,7 +90,9 @@ describe('OrderStatusCard', () => {
     const api = fakeApi(new Promise<OrderStatus>(() => {}));
     await renderCard(api);
     expect(
-      await screen.findByRole('progressbar', { name: 'Loading the order status' }),
+      await screen.findByRole('progressbar', {
+        name: 'Loading the order status',
+      }),
     ).toBeInTheDocument();
     expect(screen.queryByRole('status', { name: /^Order state:/ })).toBeNull();
   });
@@ -103,7 +114,9 @@ describe('OrderStatusCard', () => {
     expect(within(order).getByText('dev-cluster')).toBeInTheDocument();
     expect(within(order).getByText(/expires in 5 days/)).toBeInTheDocument();
     expect(within(order).getByText(/2026-11-20 08:15 UTC/)).toBeInTheDocument();
-    expect(screen.getByText(/From the GitOps orders repository/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/From the GitOps orders repository/),
+    ).toBeInTheDocument();
     // Argo CD has not seen the application yet: no health, no sync
     const app = screen.getByLabelText('Argo CD application');
     expect(within(app).getByText('argocd/vcluster-alpha')).toBeInTheDocument();
@@ -129,7 +142,11 @@ describe('OrderStatusCard', () => {
     expect(
       within(registration).getByText('Yes, as dev-alpha (env dev)'),
     ).toBeInTheDocument();
-    expect(screen.getByText(/From the control-plane cluster, last change seen 3 minutes ago/)).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        /From the control-plane cluster, last change seen 3 minutes ago/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('vCluster not healthy yet: degraded, out of sync, not registered', async () => {
@@ -162,19 +179,30 @@ describe('OrderStatusCard', () => {
     await renderCard(fakeApi(stackStatus()));
     expect(await headline()).toHaveAttribute('data-state', 'ready');
     const stack = screen.getByLabelText('Pulumi stack');
-    expect(within(stack).getByText('kebap/database/prod-orders-db')).toBeInTheDocument();
+    expect(
+      within(stack).getByText('kebap/database/prod-orders-db'),
+    ).toBeInTheDocument();
     expect(within(stack).getByText('succeeded')).toBeInTheDocument();
     expect(within(stack).getByText('fedcba9')).toBeInTheDocument();
     expect(within(stack).getByText(/2026-11-24 10:00 UTC/)).toBeInTheDocument();
     expect(
       within(stack).getByRole('link', { name: /Open the stack/ }),
-    ).toHaveAttribute('href', 'https://app.pulumi.com/kebap/database/prod-orders-db');
-    expect(screen.getByText('Ready: the stack is up to date')).toBeInTheDocument();
+    ).toHaveAttribute(
+      'href',
+      'https://app.pulumi.com/kebap/database/prod-orders-db',
+    );
+    expect(
+      screen.getByText('Ready: the stack is up to date'),
+    ).toBeInTheDocument();
     expect(screen.getByText('Not stalled')).toBeInTheDocument();
     expect(screen.getByText('orders-db.example:5432')).toBeInTheDocument();
     // no expiry: no "Extend lifetime", but decommissioning is offered
-    expect(screen.queryByRole('button', { name: 'Extend lifetime' })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Decommission' })).toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: 'Extend lifetime' }),
+    ).toBeNull();
+    expect(
+      screen.getByRole('button', { name: 'Decommission' }),
+    ).toBeInTheDocument();
   });
 
   it('progressing: the stack is being updated', async () => {
@@ -185,7 +213,12 @@ describe('OrderStatusCard', () => {
             lastUpdateState: 'none',
             lastSuccessfulCommit: undefined,
             conditions: [
-              { type: 'Ready', status: 'False', reason: 'NotReady', summary: '' },
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: 'NotReady',
+                summary: '',
+              },
               {
                 type: 'Reconciling',
                 status: 'True',
@@ -237,7 +270,9 @@ describe('OrderStatusCard', () => {
     const state = await headline();
     expect(state).toHaveAttribute('data-state', 'failed');
     expect(within(state).getByText('Failed')).toBeInTheDocument();
-    expect(screen.getByRole('alert', { name: 'Failure message' })).toHaveTextContent(
+    expect(
+      screen.getByRole('alert', { name: 'Failure message' }),
+    ).toHaveTextContent(
       'error: creating RDS instance: InvalidParameterValue: bad instance class',
     );
     expect(
@@ -260,7 +295,9 @@ describe('OrderStatusCard', () => {
     const state = await headline();
     expect(state).toHaveAttribute('data-state', 'not-found');
     expect(within(state).getByText('Not found')).toBeInTheDocument();
-    expect(within(state).getByText(/probably decommissioned/)).toBeInTheDocument();
+    expect(
+      within(state).getByText(/probably decommissioned/),
+    ).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Decommission' })).toBeNull();
   });
 
@@ -275,7 +312,9 @@ describe('OrderStatusCard', () => {
     );
     const state = await headline();
     expect(state).toHaveAttribute('data-state', 'unreachable');
-    expect(within(state).getByText('Cluster not reachable')).toBeInTheDocument();
+    expect(
+      within(state).getByText('Cluster not reachable'),
+    ).toBeInTheDocument();
     expect(
       within(state).getByText(/cannot read the control-plane cluster/),
     ).toBeInTheDocument();
@@ -313,11 +352,15 @@ describe('OrderStatusCard', () => {
     const formData = encodeURIComponent(
       JSON.stringify({ order: 'resource:default/dev-alpha' }),
     );
-    expect(screen.getByRole('button', { name: 'Extend lifetime' })).toHaveAttribute(
+    expect(
+      screen.getByRole('button', { name: 'Extend lifetime' }),
+    ).toHaveAttribute(
       'href',
       `/create/templates/default/extend-dev-cluster?formData=${formData}`,
     );
-    expect(screen.getByRole('button', { name: 'Decommission' })).toHaveAttribute(
+    expect(
+      screen.getByRole('button', { name: 'Decommission' }),
+    ).toHaveAttribute(
       'href',
       `/create/templates/default/decommission?formData=${formData}`,
     );
@@ -335,13 +378,17 @@ describe('OrderStatusCard', () => {
     await renderCard(
       fakeApi({ fail: await responseError(403, 'Forbidden', 'not the owner') }),
     );
-    expect(await screen.findByText('Not allowed to see this order')).toBeInTheDocument();
+    expect(
+      await screen.findByText('Not allowed to see this order'),
+    ).toBeInTheDocument();
     expect(screen.getByText(/not the owner/)).toBeInTheDocument();
     expect(screen.queryByRole('status', { name: /^Order state:/ })).toBeNull();
   });
 
   it('404: the status service does not know the entity', async () => {
-    await renderCard(fakeApi({ fail: await responseError(404, 'Not Found', 'no entity') }));
+    await renderCard(
+      fakeApi({ fail: await responseError(404, 'Not Found', 'no entity') }),
+    );
     expect(
       await screen.findByText('Status not available for this entity'),
     ).toBeInTheDocument();
@@ -371,15 +418,18 @@ describe('OrderStatusCard', () => {
   });
 
   it('keeps the last status when a refresh fails, and says so', async () => {
-    const api = fakeApi(stackStatus(), { fail: new TypeError('Failed to fetch') });
+    const api = fakeApi(stackStatus(), {
+      fail: new TypeError('Failed to fetch'),
+    });
     await renderCard(api, 50);
     expect(await headline()).toHaveAttribute('data-state', 'ready');
     expect(
-      await screen.findByText(/cannot be reached; showing the last status received/),
+      await screen.findByText(
+        /cannot be reached; showing the last status received/,
+      ),
     ).toBeInTheDocument();
-    expect(screen.getByRole('status', { name: /^Order state:/ })).toHaveAttribute(
-      'data-state',
-      'ready',
-    );
+    expect(
+      screen.getByRole('status', { name: /^Order state:/ }),
+    ).toHaveAttribute('data-state', 'ready');
   });
 });

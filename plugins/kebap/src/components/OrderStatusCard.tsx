@@ -4,6 +4,7 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import { ApplicationDetails, RegistrationDetails } from './ApplicationDetails';
 import { OrderActions } from './OrderActions';
@@ -28,41 +29,43 @@ export function OrderStatusCard(props: { refreshMs?: number }) {
     refreshMs,
   );
   return (
-    <InfoCard title="Order status">
-      {loading && <LinearProgress aria-label="Loading the order status" />}
-      {error && <StatusErrorPanel error={error} stale={Boolean(status)} />}
-      {status && (
-        <>
-          <StatusHeadline status={status} />
-          {status.order && (
-            <Section title="Order">
-              <OrderDetails order={status.order} />
-            </Section>
-          )}
-          {status.stack && (
-            <Section title="Pulumi stack">
-              <StackDetails stack={status.stack} />
-            </Section>
-          )}
-          {status.application && (
-            <Section title="Argo CD application">
-              <ApplicationDetails application={status.application} />
-            </Section>
-          )}
-          {status.registration && (
-            <Section title="Argo CD registration">
-              <RegistrationDetails registration={status.registration} />
-            </Section>
-          )}
-          {status.state !== 'not-found' && (
-            <OrderActions
-              entityRef={stringifyEntityRef(entity)}
-              status={status}
-            />
-          )}
-          <StatusFooter status={status} refreshMs={refreshMs} />
-        </>
-      )}
-    </InfoCard>
+    <Box component="section" aria-label="Order status" height="100%">
+      <InfoCard title="Order status">
+        {loading && <LinearProgress aria-label="Loading the order status" />}
+        {error && <StatusErrorPanel error={error} stale={Boolean(status)} />}
+        {status && (
+          <>
+            <StatusHeadline status={status} />
+            {status.order && (
+              <Section title="Order">
+                <OrderDetails order={status.order} />
+              </Section>
+            )}
+            {status.stack && (
+              <Section title="Pulumi stack">
+                <StackDetails stack={status.stack} />
+              </Section>
+            )}
+            {status.application && (
+              <Section title="Argo CD application">
+                <ApplicationDetails application={status.application} />
+              </Section>
+            )}
+            {status.registration && (
+              <Section title="Argo CD registration">
+                <RegistrationDetails registration={status.registration} />
+              </Section>
+            )}
+            {status.state !== 'not-found' && (
+              <OrderActions
+                entityRef={stringifyEntityRef(entity)}
+                status={status}
+              />
+            )}
+            <StatusFooter status={status} refreshMs={refreshMs} />
+          </>
+        )}
+      </InfoCard>
+    </Box>
   );
 }

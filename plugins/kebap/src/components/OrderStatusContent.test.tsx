@@ -1,10 +1,17 @@
 import { act, screen, within } from '@testing-library/react';
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { EntityProvider, entityRouteRef } from '@backstage/plugin-catalog-react';
+import {
+  EntityProvider,
+  entityRouteRef,
+} from '@backstage/plugin-catalog-react';
 import type { OrderStatus } from '@internal/plugin-kebap-common';
 import { kebapApiRef } from '../api/KebapApi';
 import { OrderStatusContent } from './OrderStatusContent';
-import { orderedEntity, readyVClusterStatus, stackStatus } from './testStatuses';
+import {
+  orderedEntity,
+  readyVClusterStatus,
+  stackStatus,
+} from './testStatuses';
 
 async function renderTab(status: OrderStatus) {
   const api = { getOrderStatus: jest.fn().mockResolvedValue(status) };
@@ -46,7 +53,10 @@ describe('OrderStatusContent', () => {
             summary: 'Synchronized: the program is the committed one',
           },
         ],
-        outputs: [...outputs, { name: 'token', secret: true, value: 'leak-me' }],
+        outputs: [
+          ...outputs,
+          { name: 'token', secret: true, value: 'leak-me' },
+        ],
       }),
     );
     expect(
@@ -60,9 +70,13 @@ describe('OrderStatusContent', () => {
       screen.getByText('ProcessingCompleted: the last update succeeded'),
     ).toBeInTheDocument();
     expect(
-      screen.getByText(/Ready=True \(ProcessingCompleted\), since .*2026-11-24 10:00 UTC/),
+      screen.getByText(
+        /Ready=True \(ProcessingCompleted\), since .*2026-11-24 10:00 UTC/,
+      ),
     ).toBeInTheDocument();
-    const rows = within(screen.getByRole('table', { name: 'Outputs' })).getAllByRole('row');
+    const rows = within(
+      screen.getByRole('table', { name: 'Outputs' }),
+    ).getAllByRole('row');
     expect(rows).toHaveLength(8);
     expect(screen.getByText('value-6')).toBeInTheDocument();
     expect(screen.queryByText(/more on the Status tab/)).toBeNull();
@@ -93,7 +107,9 @@ describe('OrderStatusContent', () => {
         },
       );
     });
-    expect(await screen.findByText('and 2 more on the Status tab')).toBeInTheDocument();
+    expect(
+      await screen.findByText('and 2 more on the Status tab'),
+    ).toBeInTheDocument();
     expect(screen.queryByText('value-6')).toBeNull();
   });
 
@@ -101,21 +117,26 @@ describe('OrderStatusContent', () => {
     await renderTab(readyVClusterStatus());
     const order = await screen.findByLabelText('Order');
     expect(within(order).getByText('alpha')).toBeInTheDocument();
-    expect(within(order).getByRole('link', { name: 'task-123' })).toHaveAttribute(
-      'href',
-      '/create/tasks/task-123',
-    );
+    expect(
+      within(order).getByRole('link', { name: 'task-123' }),
+    ).toHaveAttribute('href', '/create/tasks/task-123');
     expect(screen.getByText('As recorded')).toBeInTheDocument();
     expect(document.body.textContent).toContain(
       '"template": "template:default/dev-cluster"',
     );
     const registration = screen.getByLabelText('Argo CD registration');
-    expect(within(registration).getByText('cluster-dev-alpha')).toBeInTheDocument();
-    expect(within(registration).getByText('https://alpha.vc-alpha:443')).toBeInTheDocument();
+    expect(
+      within(registration).getByText('cluster-dev-alpha'),
+    ).toBeInTheDocument();
+    expect(
+      within(registration).getByText('https://alpha.vc-alpha:443'),
+    ).toBeInTheDocument();
     const app = screen.getByLabelText('Argo CD application');
     expect(
       within(app).getByText('0123456789abcdef0123456789abcdef01234567'),
     ).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: 'Extend lifetime' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Extend lifetime' }),
+    ).toBeInTheDocument();
   });
 });

@@ -46,8 +46,14 @@ export function StackDetails(props: {
         aria-label="Pulumi stack"
         facts={[
           ['Stack', stack.stack ?? `${stack.namespace}/${stack.name}`],
-          ['Stack object', full ? `${stack.namespace}/${stack.name}` : undefined],
-          ['Last update', updateWords[stack.lastUpdateState] ?? stack.lastUpdateState],
+          [
+            'Stack object',
+            full ? `${stack.namespace}/${stack.name}` : undefined,
+          ],
+          [
+            'Last update',
+            updateWords[stack.lastUpdateState] ?? stack.lastUpdateState,
+          ],
           [
             'Last good commit',
             stack.lastSuccessfulCommit ? (
@@ -64,7 +70,11 @@ export function StackDetails(props: {
         ]}
       />
       {stack.failureMessage && (
-        <Box role="alert" aria-label="Failure message" className={classes.failure}>
+        <Box
+          role="alert"
+          aria-label="Failure message"
+          className={classes.failure}
+        >
           {stack.failureMessage}
         </Box>
       )}

@@ -5,7 +5,10 @@ import ErrorOutline from '@material-ui/icons/ErrorOutline';
 import { ResponseError } from '@backstage/errors';
 
 /** What went wrong asking for the status, in the developer's words. */
-export function describeError(error: Error): { title: string; message: string } {
+export function describeError(error: Error): {
+  title: string;
+  message: string;
+} {
   if (ResponseError.is(error)) {
     const detail = error.cause?.message ?? error.message;
     switch (error.statusCode) {
@@ -67,7 +70,9 @@ export function StatusErrorPanel(props: { error: Error; stale?: boolean }) {
     <Box
       role="alert"
       aria-label={title}
-      className={`${classes.root} ${props.stale ? classes.warning : classes.error}`}
+      className={`${classes.root} ${
+        props.stale ? classes.warning : classes.error
+      }`}
     >
       <ErrorOutline aria-hidden />
       <Box>

@@ -8,16 +8,17 @@ const sources: Record<OrderStatus['source'], string> = {
 };
 
 /** Where the figures come from and how fresh they are. */
-export function StatusFooter(props: { status: OrderStatus; refreshMs: number }) {
+export function StatusFooter(props: {
+  status: OrderStatus;
+  refreshMs: number;
+}) {
   const { status, refreshMs } = props;
   const observed = formatWhen(status.observedAt);
   return (
     <Typography variant="caption" color="textSecondary" component="p">
       From {sources[status.source] ?? status.source}
       {observed ? `, last change seen ${observed}` : ''}
-      {refreshMs > 0
-        ? `. Refreshes every ${refreshMs / 1000} s.`
-        : '.'}
+      {refreshMs > 0 ? `. Refreshes every ${refreshMs / 1000} s.` : '.'}
     </Typography>
   );
 }

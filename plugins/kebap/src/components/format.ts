@@ -60,8 +60,7 @@ export function formatExpiry(
   const left = date.getTime() - now.getTime();
   if (left <= 0) {
     const days = Math.round(-left / DAY);
-    const ago =
-      days >= 1 ? `${days} day${days === 1 ? '' : 's'} ago` : 'today';
+    const ago = days >= 1 ? `${days} day${days === 1 ? '' : 's'} ago` : 'today';
     return { text: `expired ${ago}`, expired: true, soon: true };
   }
   if (left < DAY) {

@@ -44,7 +44,8 @@ export function useOrderStatus(
           { kind, namespace, name },
           { signal: controller.signal },
         );
-        if (active) setResult({ status: sanitizeStatus(status), loading: false });
+        if (active)
+          setResult({ status: sanitizeStatus(status), loading: false });
       } catch (e) {
         if (active) {
           const error = e instanceof Error ? e : new Error(String(e));
