@@ -5,7 +5,8 @@
  * scaffolder's "not allowed" before anything reaches the orders repository;
  * a platform admin's identical order goes through; the guest orders a dev
  * cluster with the real templates/dev-cluster/template.yaml for its own
- * team, not for another.
+ * team, not for another, and extends it with the real
+ * templates/extend-dev-cluster/template.yaml only as its owner.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -137,6 +138,13 @@ const devClusterTemplate = yaml.parse(
   ),
 ) as Entity;
 devClusterTemplate.metadata.namespace = 'default';
+const extendTemplate = yaml.parse(
+  fs.readFileSync(
+    path.join(repoRoot, 'templates/extend-dev-cluster/template.yaml'),
+    'utf8',
+  ),
+) as Entity;
+extendTemplate.metadata.namespace = 'default';
 
 describe('permission policy, end to end through the scaffolder', () => {
   let dir: string;
@@ -162,7 +170,7 @@ describe('permission policy, end to end through the scaffolder', () => {
         userInfoFactory,
         httpAuthFactory,
         catalogServiceMock.factory({
-          entities: [prodOrderTemplate, devClusterTemplate],
+          entities: [prodOrderTemplate, devClusterTemplate, extendTemplate],
         }),
         permissionBackend,
         permissionModuleKebapPolicy,
@@ -291,6 +299,49 @@ describe('permission policy, end to end through the scaffolder', () => {
       'Unauthorized action: kebap:vcluster:create. The action is not allowed.',
     );
     expect(orderFolders('dev')).toEqual(['guest-dev']);
+  });
+
+  it('lets the guest extend its team’s dev cluster with the real template, and nobody else’s', async () => {
+    // guest-dev was ordered by the test before, for team-payments
+    const expiresAt = () =>
+      yaml.parse(
+        fs.readFileSync(
+          path.join(
+            dir,
+            'gitops/orders/dev/guest-dev/vcluster/application-argocd.vcluster-guest-dev.yaml',
+          ),
+          'utf8',
+        ),
+      ).metadata.annotations['kebap.io/expires-at'];
+    const before = expiresAt();
+    const refused = await runTask(
+      'user:default/guest',
+      'template:default/extend-dev-cluster',
+      {
+        order: 'resource:default/dev-guest-dev',
+        owner: 'group:default/team-search',
+        days: 20,
+      },
+    );
+    expect(refused.status).toBe('failed');
+    expect(refused.log).toContain(
+      'Unauthorized action: kebap:extend. The action is not allowed.',
+    );
+    expect(expiresAt()).toBe(before);
+
+    const extended = await runTask(
+      'user:default/guest',
+      'template:default/extend-dev-cluster',
+      {
+        order: 'resource:default/dev-guest-dev',
+        owner: 'group:default/team-payments',
+        days: 20,
+      },
+    );
+    expect(`${extended.status}: ${extended.log}`).toMatch(/^completed/);
+    expect(Date.parse(expiresAt())).toBeGreaterThan(
+      Date.parse(before) + 16 * 24 * 3600 * 1000,
+    );
   });
 
   it('owner-checks every kebap:* action the scaffolder lists that takes an owner', async () => {
