@@ -9,7 +9,7 @@
  * page view, and the ratios; then how long a status change takes to show.
  *
  * Run: bash bench/run.sh statusRoute
- *      (options: STACKS=1000 VIEWERS=50 VIEWS=2000 LATENCY_MS=5)
+ *      (options: STACKS=1000 VIEWERS=50 VIEWS=1000 LATENCY_MS=5)
  */
 import { createRequire, registerHooks } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -25,7 +25,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const STACKS = Number(process.env.STACKS ?? 1000);
 const VIEWERS = Number(process.env.VIEWERS ?? 50);
-const VIEWS = Number(process.env.VIEWS ?? 2000);
+const VIEWS = Number(process.env.VIEWS ?? 1000);
 const LATENCY_MS = Number(process.env.LATENCY_MS ?? 5);
 
 // --- the built packages (bench/run.sh builds kebap-common and kebap-node) ---
