@@ -90,6 +90,8 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
     .first()
     .waitFor({ timeout: 10_000 })
     .catch(() => undefined);
+  // the card's picture scrolled the page: back to the top for the whole page
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({
     path: path.join(screenshots, 'dev-cluster-status.png'),
     fullPage: true,
