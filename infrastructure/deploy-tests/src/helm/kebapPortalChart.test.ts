@@ -161,13 +161,13 @@ describe('helm/kebap-portal', () => {
   it('puts appConfig into the ConfigMap and rolls the pods when it changes', () => {
     const a = renderChart(dir);
     const b = renderChart(dir, {
-      values: { appConfig: { kebap: { delivery: { mode: 'kubernetes' } } } },
+      values: { appConfig: { kebap: { argocd: { project: 'platform' } } } },
     });
     const config = (r: typeof a) =>
       require('yaml').parse(
         find(r.objects, 'ConfigMap').data['app-config.kebap.yaml'],
       );
-    expect(config(a).kebap.delivery.mode).toBe('gitops');
+    expect(config(a).kebap.argocd.project).toBe('default');
     expect(config(a).backend.workingDirectory).toBe('/workspace/tasks');
     expect(config(a).scaffolder.taskRecovery).toEqual({
       enabled: true,
@@ -177,7 +177,7 @@ describe('helm/kebap-portal', () => {
       find(a.objects, 'Deployment').spec.template.spec
         .terminationGracePeriodSeconds,
     ).toBe(120);
-    expect(config(b).kebap.delivery.mode).toBe('kubernetes');
+    expect(config(b).kebap.argocd.project).toBe('platform');
     expect(config(b).kebap.delivery.gitops.repoPath).toBe(
       '/workspace/data/gitops',
     );
@@ -334,6 +334,64 @@ describe('helm/kebap-portal', () => {
           'app.kubernetes.io/instance': 'kebap-portal',
         },
       },
+    });
+  });
+
+  describe('deliveryMode', () => {
+    const verbsOf = (objects: RenderedObject[]) =>
+      [
+        ...new Set(
+          objects
+            .filter(o => ['ClusterRole', 'Role'].includes(o.kind))
+            .flatMap(o => o.rules.flatMap((r: any) => r.verbs)),
+        ),
+      ].sort();
+    const env = (objects: RenderedObject[]) =>
+      find(objects, 'Deployment').spec.template.spec.containers[0].env.find(
+        (e: any) => e.name === 'KEBAP_DELIVERY_MODE',
+      ).value;
+
+    it('gitops (default): the portal only reads the cluster', () => {
+      const { objects } = renderChart(dir);
+      expect(env(objects)).toBe('gitops');
+      expect(verbsOf(objects)).toEqual(['get', 'list', 'watch']);
+    });
+
+    it('kubernetes: the portal may write what orders contain', () => {
+      const { objects } = renderChart(dir, {
+        values: { deliveryMode: 'kubernetes' },
+      });
+      expect(env(objects)).toBe('kubernetes');
+      expect(verbsOf(objects)).toEqual([
+        'bind',
+        'create',
+        'delete',
+        'get',
+        'list',
+        'patch',
+        'watch',
+      ]);
+    });
+
+    it('gitops without cluster reads: only the Kubernetes tab’s lists, no Role', () => {
+      const { objects } = renderChart(dir, {
+        values: { rbac: { clusterReads: false } },
+      });
+      expect(objects.filter(o => o.kind === 'Role')).toEqual([]);
+      expect(verbsOf(objects)).toEqual(['list']);
+    });
+
+    it('is the only way to set the mode', () => {
+      expect(() =>
+        renderChart(dir, {
+          values: {
+            appConfig: { kebap: { delivery: { mode: 'kubernetes' } } },
+          },
+        }),
+      ).toThrow(/\/appConfig\/kebap\/delivery: must NOT be valid/);
+      expect(() =>
+        renderChart(dir, { values: { deliveryMode: 'ftp' } }),
+      ).toThrow(/\/deliveryMode: must be equal to one of the allowed values/);
     });
   });
 

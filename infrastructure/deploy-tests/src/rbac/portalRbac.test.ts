@@ -80,11 +80,48 @@ const kubernetesTab: RequestAttributes[] = [
   },
 ];
 
-function rendered() {
+/** The chart as installed for a delivery mode (default: kubernetes, the one that writes). */
+function rendered(deliveryMode: 'gitops' | 'kubernetes' = 'kubernetes') {
   return renderChart(chartDir('kebap-portal'), {
     releaseName: 'kebap-portal',
     namespace: portal.namespace,
+    values: { deliveryMode },
   });
+}
+
+/** Grants of (Cluster)Roles that no call in `used` needs. */
+function unusedGrants(
+  objects: any[],
+  used: RequestAttributes[],
+  argocd: string,
+): string[] {
+  const unused: string[] = [];
+  for (const role of objects.filter(o =>
+    ['ClusterRole', 'Role'].includes(o.kind),
+  )) {
+    for (const rule of role.rules as PolicyRule[])
+      for (const apiGroup of rule.apiGroups ?? [])
+        for (const resource of rule.resources ?? [])
+          for (const verb of rule.verbs) {
+            const justified = used.some(
+              c =>
+                c.verb === verb &&
+                c.apiGroup === apiGroup &&
+                c.resource === resource &&
+                (!rule.resourceNames?.length ||
+                  rule.resourceNames.includes(c.name ?? '')) &&
+                // a ClusterRole is needed for calls outside Argo CD's namespace
+                (role.kind === 'Role'
+                  ? c.namespace === role.metadata.namespace
+                  : c.namespace !== argocd),
+            );
+            if (!justified)
+              unused.push(
+                `${role.kind}: ${verb} ${apiGroup || 'core'}/${resource}`,
+              );
+          }
+  }
+  return unused;
 }
 
 /** Runs one action handler the way the scaffolder would. */
@@ -102,6 +139,8 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
   let api: FakeKubernetesApi;
   let proxy: RecordingProxy;
   const calls: AuthorizedRequest[] = [];
+  /** the calls of kebap:wait and the status cache: all gitops delivery makes */
+  const readCalls: AuthorizedRequest[] = [];
   const failures: string[] = [];
 
   beforeAll(async () => {
@@ -169,6 +208,7 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
       namespace: 'team-payments',
       data: [{ secretKey: 'TOKEN', remoteKey: 'cloud', property: 'token' }],
     });
+    const readsFrom = proxy.requests.length;
     // kebap:wait reads the Stack and the Application (not ready: it gives up
     // after its first read, which is all this test needs)
     const wait = createWaitAction({
@@ -205,6 +245,7 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
     for (let i = 0; i < 100 && watches() < WATCHED_RESOURCES.length; i++)
       await new Promise(r => setTimeout(r, 50));
     await cache.stop();
+    const readsTo = proxy.requests.length;
     // decommission both orders
     const decommission = createDecommissionAction({ delivery });
     for (const [entity, name] of [
@@ -220,6 +261,8 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
       );
     }
     for (const r of proxy.requests) calls.push(...requestAttributes(r));
+    for (const r of proxy.requests.slice(readsFrom, readsTo))
+      readCalls.push(...requestAttributes(r));
   });
 
   afterAll(async () => {
@@ -344,8 +387,6 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
   });
 
   it('grants nothing the code does not call', () => {
-    const { objects } = rendered();
-    const argocd = settings.argocd.namespace;
     // the bind the API server checks when a binding is written
     const binds: RequestAttributes[] = calls
       .filter(c => c.verb === 'patch' && c.object?.roleRef)
@@ -356,34 +397,40 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
           c.object.roleRef.kind === 'ClusterRole' ? 'clusterroles' : 'roles',
         name: c.object.roleRef.name,
       }));
-    const used = [...calls, ...binds, ...kubernetesTab];
-    const unused: string[] = [];
-    for (const role of objects.filter(o =>
-      ['ClusterRole', 'Role'].includes(o.kind),
-    )) {
-      for (const rule of role.rules as PolicyRule[])
-        for (const apiGroup of rule.apiGroups ?? [])
-          for (const resource of rule.resources ?? [])
-            for (const verb of rule.verbs) {
-              const justified = used.some(
-                c =>
-                  c.verb === verb &&
-                  c.apiGroup === apiGroup &&
-                  c.resource === resource &&
-                  (!rule.resourceNames?.length ||
-                    rule.resourceNames.includes(c.name ?? '')) &&
-                  // a ClusterRole is needed for calls outside Argo CD's namespace
-                  (role.kind === 'Role'
-                    ? c.namespace === role.metadata.namespace
-                    : c.namespace !== argocd),
-              );
-              if (!justified)
-                unused.push(
-                  `${role.kind}: ${verb} ${apiGroup || 'core'}/${resource}`,
-                );
-            }
-    }
-    expect(unused).toEqual([]);
+    expect(
+      unusedGrants(
+        rendered().objects,
+        [...calls, ...binds, ...kubernetesTab],
+        settings.argocd.namespace,
+      ),
+    ).toEqual([]);
+  });
+
+  describe('with gitops delivery (the default), the portal only reads', () => {
+    const gitops = () => rendered('gitops').objects;
+
+    it('allows the reads of kebap:wait and the status cache', () => {
+      const rbac = new RbacEvaluator(gitops() as any, portal);
+      expect(readCalls.length).toBeGreaterThan(0);
+      expect(
+        readCalls.filter(c => !rbac.allows(c)).map(describeRequest),
+      ).toEqual([]);
+    });
+
+    it('grants no write and nothing those reads do not need', () => {
+      const objects = gitops();
+      const verbs = objects
+        .filter(o => ['ClusterRole', 'Role'].includes(o.kind))
+        .flatMap(o => o.rules.flatMap((r: PolicyRule) => r.verbs));
+      expect([...new Set(verbs)].sort()).toEqual(['get', 'list', 'watch']);
+      expect(
+        unusedGrants(
+          objects,
+          [...readCalls, ...kubernetesTab],
+          settings.argocd.namespace,
+        ),
+      ).toEqual([]);
+    });
   });
 
   it('denies what the portal must never do', () => {
