@@ -8,6 +8,7 @@ import {
 } from '@backstage/core-components';
 import type {
   ApplicationStatus,
+  OrderStatus,
   RegistrationStatus,
 } from '@internal/plugin-kebap-common';
 import { FactList } from './FactList';
@@ -103,4 +104,18 @@ export function RegistrationDetails(props: {
       ]}
     />
   );
+}
+
+/**
+ * The registration to show: the backend's, or for a dev cluster whose order
+ * is not applied yet (pending sync) "not registered", which is what it is.
+ */
+export function registrationOf(
+  status: OrderStatus,
+): RegistrationStatus | undefined {
+  if (status.registration) return status.registration;
+  if (status.state === 'pending-sync' && status.order?.kind === 'vcluster') {
+    return { exists: false };
+  }
+  return undefined;
 }

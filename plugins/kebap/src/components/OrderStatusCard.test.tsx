@@ -121,6 +121,12 @@ describe('OrderStatusCard', () => {
     const app = screen.getByLabelText('Argo CD application');
     expect(within(app).getByText('argocd/vcluster-alpha')).toBeInTheDocument();
     expect(within(app).getAllByText('Not reported yet')).toHaveLength(2);
+    // nothing is applied yet, so the dev cluster is not registered either
+    expect(
+      within(screen.getByLabelText('Argo CD registration')).getByText(
+        /Not yet: no cluster Secret in Argo CD/,
+      ),
+    ).toBeInTheDocument();
   });
 
   it('ready vCluster: application health and sync, registration, links to Argo CD', async () => {
@@ -318,6 +324,8 @@ describe('OrderStatusCard', () => {
     expect(
       within(state).getByText(/cannot read the control-plane cluster/),
     ).toBeInTheDocument();
+    // unknown is unknown: the card claims no registration either way
+    expect(screen.queryByLabelText('Argo CD registration')).toBeNull();
   });
 
   it('masks secret outputs and never puts their value on the page, even when a faulty backend sends one', async () => {

@@ -6,7 +6,11 @@ import {
 import { useEntity } from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
-import { ApplicationDetails, RegistrationDetails } from './ApplicationDetails';
+import {
+  ApplicationDetails,
+  RegistrationDetails,
+  registrationOf,
+} from './ApplicationDetails';
 import { OrderActions } from './OrderActions';
 import { OrderDetails } from './OrderDetails';
 import { Section } from './Section';
@@ -28,6 +32,7 @@ export function OrderStatusCard(props: { refreshMs?: number }) {
     getCompoundEntityRef(entity),
     refreshMs,
   );
+  const registration = status && registrationOf(status);
   return (
     <Box component="section" aria-label="Order status" height="100%">
       <InfoCard title="Order status">
@@ -51,9 +56,9 @@ export function OrderStatusCard(props: { refreshMs?: number }) {
                 <ApplicationDetails application={status.application} />
               </Section>
             )}
-            {status.registration && (
+            {registration && (
               <Section title="Argo CD registration">
-                <RegistrationDetails registration={status.registration} />
+                <RegistrationDetails registration={registration} />
               </Section>
             )}
             {status.state !== 'not-found' && (

@@ -7,7 +7,11 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import Grid from '@material-ui/core/Grid';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
-import { ApplicationDetails, RegistrationDetails } from './ApplicationDetails';
+import {
+  ApplicationDetails,
+  RegistrationDetails,
+  registrationOf,
+} from './ApplicationDetails';
 import { OrderActions } from './OrderActions';
 import { OrderDetails } from './OrderDetails';
 import { StackDetails } from './StackDetails';
@@ -28,6 +32,7 @@ export function OrderStatusContent(props: { refreshMs?: number }) {
     getCompoundEntityRef(entity),
     refreshMs,
   );
+  const registration = status && registrationOf(status);
   return (
     <Grid container spacing={3} alignItems="stretch">
       <Grid item xs={12}>
@@ -71,10 +76,10 @@ export function OrderStatusContent(props: { refreshMs?: number }) {
           </InfoCard>
         </Grid>
       )}
-      {status?.registration && (
+      {registration && (
         <Grid item xs={12} md={6}>
           <InfoCard title="Argo CD registration">
-            <RegistrationDetails registration={status.registration} full />
+            <RegistrationDetails registration={registration} full />
           </InfoCard>
         </Grid>
       )}
