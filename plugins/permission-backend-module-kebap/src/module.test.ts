@@ -146,6 +146,20 @@ const extendTemplate = yaml.parse(
 ) as Entity;
 extendTemplate.metadata.namespace = 'default';
 
+/** A template of templates/ as the catalog registers it (a file location). */
+function realTemplate(folder: string): Entity {
+  const file = path.join(repoRoot, 'templates', folder, 'template.yaml');
+  const entity = yaml.parse(fs.readFileSync(file, 'utf8')) as Entity;
+  entity.metadata.namespace = 'default';
+  entity.metadata.annotations = {
+    ...entity.metadata.annotations,
+    'backstage.io/managed-by-location': `file:${file}`,
+    'backstage.io/managed-by-origin-location': `file:${file}`,
+  };
+  return entity;
+}
+const prodClusterTemplate = realTemplate('prod-cluster');
+
 describe('permission policy, end to end through the scaffolder', () => {
   let dir: string;
   let baseUrl: string;
@@ -170,7 +184,12 @@ describe('permission policy, end to end through the scaffolder', () => {
         userInfoFactory,
         httpAuthFactory,
         catalogServiceMock.factory({
-          entities: [prodOrderTemplate, devClusterTemplate, extendTemplate],
+          entities: [
+            prodOrderTemplate,
+            devClusterTemplate,
+            extendTemplate,
+            prodClusterTemplate,
+          ],
         }),
         permissionBackend,
         permissionModuleKebapPolicy,
@@ -270,6 +289,37 @@ describe('permission policy, end to end through the scaffolder', () => {
     );
     expect(`${status}: ${log}`).toMatch(/^completed/);
     expect(orderFolders('prod')).toEqual(['payments-prod']);
+  });
+
+  it('refuses the real prod-cluster template to a non-admin and runs it for an admin', async () => {
+    const values = {
+      name: 'real-prod',
+      owner: 'group:default/team-payments',
+      cloud: 'aws',
+      region: 'eu-central-1',
+      nodeSize: 'm7i.xlarge',
+      minNodes: 3,
+      maxNodes: 6,
+      kubernetesVersion: '1.32',
+    };
+    const refused = await runTask(
+      'user:default/bob',
+      'template:default/prod-cluster',
+      values,
+    );
+    expect(refused.status).toBe('failed');
+    expect(refused.log).toContain(
+      'Unauthorized action: kebap:pulumi:stack. The action is not allowed.',
+    );
+    expect(orderFolders('prod')).not.toContain('real-prod');
+
+    const done = await runTask(
+      'user:default/alice',
+      'template:default/prod-cluster',
+      values,
+    );
+    expect(`${done.status}: ${done.log}`).toMatch(/^completed/);
+    expect(orderFolders('prod')).toContain('real-prod');
   });
 
   it('lets the guest order a dev cluster for its own team with the real template, not for another', async () => {
