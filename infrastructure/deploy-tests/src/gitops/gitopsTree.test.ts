@@ -19,7 +19,9 @@ import { runArgoCdHealthLua } from './runArgoCdLua';
 
 const manifests = loadManifests(gitopsDir());
 const settings = readKebapSettings(new ConfigReader({}));
-const thisRepo = 'https://github.com/acme/kebap-portal.git';
+// this repository, as the app-of-apps names it (a fork changes it everywhere)
+const thisRepo: string = manifests.find(m => m.file === 'bootstrap/root.yaml')!
+  .obj.spec.source.repoURL;
 
 function one(kind: string, name: string): any {
   const found = manifests.filter(
@@ -145,8 +147,9 @@ describe('gitops/', () => {
         .filter(s => !s.chart && s.repoURL !== thisRepo);
       // the only other Git repository is the orders repository
       expect(other.map(s => s.repoURL)).toEqual([
-        'https://github.com/acme/platform-orders.git',
+        one('Application', 'kebap-orders').spec.source.repoURL,
       ]);
+      expect(thisRepo).not.toBe(other[0].repoURL);
     });
 
     it('installs the operators before what uses their CRDs, and the portal before orders', () => {
@@ -197,7 +200,7 @@ describe('gitops/', () => {
       const deployment = objects.find(o => o.kind === 'Deployment')!;
       expect(deployment.metadata.namespace).toBe('kebap');
       expect(deployment.spec.template.spec.containers[0].image).toBe(
-        `ghcr.io/acme/kebap-portal:${app.spec.source.helm.valuesObject.image.tag}`,
+        `${app.spec.source.helm.valuesObject.image.repository}:${app.spec.source.helm.valuesObject.image.tag}`,
       );
       expect(objects.map(o => o.kind)).toContain('Ingress');
       // the chart's own references to the credentials survive the merge
