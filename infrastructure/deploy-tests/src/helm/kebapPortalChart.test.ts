@@ -321,6 +321,29 @@ describe('helm/kebap-portal', () => {
     });
   });
 
+  it('uses an existing service account and no RBAC when told so', () => {
+    expect(() =>
+      renderChart(dir, { values: { serviceAccount: { create: false } } }),
+    ).toThrow(
+      'serviceAccount.name is required when serviceAccount.create is false',
+    );
+    const { objects } = renderChart(dir, {
+      values: {
+        serviceAccount: { create: false, name: 'portal' },
+        rbac: { create: false },
+      },
+    });
+    expect(objects.map(o => o.kind).sort()).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'ExternalSecret',
+      'Service',
+    ]);
+    expect(
+      find(objects, 'Deployment').spec.template.spec.serviceAccountName,
+    ).toBe('portal');
+  });
+
   it('renders a PodDisruptionBudget for several replicas when enabled', () => {
     const { objects } = renderChart(dir, {
       values: { replicaCount: 3, podDisruptionBudget: { enabled: true } },
