@@ -1,6 +1,12 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import {
+  validateNamespace,
+  validateOneOf,
+  validateSecretName,
+} from '@internal/plugin-kebap-common';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
+import { throwIfIssues } from '../orderInputs';
 import { KebapSettings } from '../../KebapSettings';
 import { examples } from './wait.examples';
 import { applicationReadiness, Readiness, stackReadiness } from './readiness';
@@ -75,6 +81,14 @@ export function createWaitAction(options: {
       if (!(interval >= 1 && interval <= 300)) {
         throw new InputError('intervalSeconds: must be from 1 to 300 (range)');
       }
+      // compared with the list only: '__proto__' is not a kind
+      throwIfIssues([
+        ...validateOneOf(input.kind, Object.keys(kinds), { field: 'kind' }),
+        ...validateSecretName(input.name, { field: 'name' }),
+        ...(input.namespace === undefined
+          ? []
+          : validateNamespace(input.namespace, { field: 'namespace' })),
+      ]);
       const namespace =
         input.namespace ??
         (input.kind === 'Application' ? settings.argocd.namespace : undefined);
