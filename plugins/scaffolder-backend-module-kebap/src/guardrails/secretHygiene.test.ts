@@ -101,6 +101,14 @@ process.exit(r.status === null ? 1 : r.status);
 }
 
 /**
+ * The API double has no status subresource: a status is seeded as the
+ * portal's own field manager, so that the portal's later applies (an
+ * extension, a re-run) do not conflict with it, as they would not with a
+ * real controller, which writes only the status subresource.
+ */
+const STATUS_MANAGER = 'kebap-portal';
+
+/**
  * Plays the controllers: Stacks succeed (secret outputs masked), Applications
  * get healthy, and ESO fills the Secret of every ExternalSecret from the store.
  */
@@ -165,7 +173,7 @@ function playControllers(
             outputs: { password: '[secret]', host: 'db.internal' },
           },
         },
-        { manager: 'pulumi-kubernetes-operator' },
+        { manager: STATUS_MANAGER },
       );
     }
     if (o.kind === 'Application' && !o.status) {
@@ -174,7 +182,7 @@ function playControllers(
           ...o,
           status: { health: { status: 'Healthy' }, sync: { status: 'Synced' } },
         },
-        { manager: 'argocd-application-controller' },
+        { manager: STATUS_MANAGER },
       );
     }
   }
