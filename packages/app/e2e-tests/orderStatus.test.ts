@@ -101,6 +101,7 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
   // cluster configured it has nothing to list, but it opens
   await page.getByRole('link', { name: 'Kubernetes', exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`${entityPath}/kubernetes$`));
+  await expect(page.getByText('Your Clusters')).toBeVisible();
   await page.waitForLoadState('networkidle');
   await page.screenshot({
     path: path.join(screenshots, 'dev-cluster-kubernetes-tab.png'),
