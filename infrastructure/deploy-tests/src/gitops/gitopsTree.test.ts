@@ -305,6 +305,35 @@ describe('gitops/', () => {
           name: 'x',
         }),
       ).toBe(false);
+      // a database program lets the owner's reader get its one connection
+      // Secret: a Role with resourceNames and its binding, which the API
+      // server allows only to a subject holding that get (escalation check)
+      const grant = [
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: ['payments-db-connection'],
+          verbs: ['get'],
+        },
+      ];
+      for (const resource of ['roles', 'rolebindings'])
+        expect(
+          rbac.allows({
+            verb: 'create',
+            apiGroup: 'rbac.authorization.k8s.io',
+            resource,
+            namespace,
+          }),
+        ).toBe(true);
+      expect(rbac.holdsAll(grant, namespace)).toBe(true);
+      expect(
+        rbac.allows({
+          verb: 'create',
+          apiGroup: 'rbac.authorization.k8s.io',
+          resource: 'roles',
+          namespace: settings.argocd.namespace,
+        }),
+      ).toBe(false);
     }
   });
 

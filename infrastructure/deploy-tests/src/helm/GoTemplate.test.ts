@@ -15,14 +15,14 @@ describe('GoTemplate (the subset of Go templates the chart uses)', () => {
     );
   });
 
-  it('evaluates fields, $ and missing fields as empty', () => {
+  it('evaluates fields and $; a missing key is empty, a field of it fails as in Go', () => {
     const dot = { Values: { a: { b: 'x' } } };
     expect(
-      render(
-        '{{ .Values.a.b }}/{{ $.Values.a.b }}/{{ .Values.nope.deeper }}',
-        dot,
-      ),
+      render('{{ .Values.a.b }}/{{ $.Values.a.b }}/{{ .Values.nope }}', dot),
     ).toBe('x/x/');
+    expect(() => render('{{ .Values.nope.deeper }}', dot)).toThrow(
+      'nil pointer evaluating interface {}.deeper',
+    );
   });
 
   it('takes if / else if / else by Go’s truthiness', () => {

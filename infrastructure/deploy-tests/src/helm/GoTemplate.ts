@@ -395,7 +395,12 @@ export class GoTemplate {
         else if (scope.vars.has(term.base)) v = scope.vars.get(term.base);
         else throw new TemplateError(name, `undefined variable ${term.base}`);
         for (const key of term.path) {
-          if (v === undefined || v === null) return undefined;
+          // as Go: a missing map key gives no value; a field of no value fails
+          if (v === undefined || v === null)
+            throw new TemplateError(
+              name,
+              `nil pointer evaluating interface {}.${key}`,
+            );
           if (typeof v !== 'object')
             throw new TemplateError(
               name,

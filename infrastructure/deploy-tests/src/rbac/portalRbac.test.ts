@@ -145,7 +145,7 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
 
   beforeAll(async () => {
     api = await FakeKubernetesApi.start();
-    for (const name of ['argocd', 'team-payments'])
+    for (const name of ['argocd', 'team-payments', 'team-orders'])
       api.seed(
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
         { manager: 'platform' },
