@@ -77,6 +77,7 @@ export type {
 } from './builders/pulumiYamlProject';
 export {
   buildSecretShare,
+  secretShareReader,
   validateSecretShare,
 } from './builders/buildSecretShare';
 export type { SecretShareInput } from './builders/buildSecretShare';

@@ -1,5 +1,9 @@
 import { orderMetadata } from '../ownership/orderMetadata';
-import { buildSecretShare, validateSecretShare } from './buildSecretShare';
+import {
+  buildSecretShare,
+  secretShareReader,
+  validateSecretShare,
+} from './buildSecretShare';
 
 const metadata = orderMetadata({
   orderName: 'payments-db',
@@ -10,8 +14,8 @@ const metadata = orderMetadata({
 });
 
 describe('buildSecretShare', () => {
-  it('lets the owner namespace read exactly one Secret of the Stack namespace', () => {
-    const [sa, role, binding, store, es] = buildSecretShare({
+  it('copies one Secret of the Stack namespace into the owner namespace, as the reader the program grants', () => {
+    const [sa, store, es] = buildSecretShare({
       secretName: 'payments-db-connection',
       fromNamespace: 'kebap-stacks',
       toNamespace: 'team-payments',
@@ -21,30 +25,6 @@ describe('buildSecretShare', () => {
     expect(sa).toMatchObject({
       kind: 'ServiceAccount',
       metadata: { name: 'payments-db-connection-reader', namespace: 'team-payments' },
-    });
-    expect(role).toMatchObject({
-      kind: 'Role',
-      metadata: { namespace: 'kebap-stacks' },
-      rules: [
-        {
-          apiGroups: [''],
-          resources: ['secrets'],
-          resourceNames: ['payments-db-connection'],
-          verbs: ['get'],
-        },
-      ],
-    });
-    expect(binding).toMatchObject({
-      kind: 'RoleBinding',
-      metadata: { namespace: 'kebap-stacks' },
-      roleRef: { kind: 'Role', name: 'payments-db-connection-reader' },
-      subjects: [
-        {
-          kind: 'ServiceAccount',
-          name: 'payments-db-connection-reader',
-          namespace: 'team-payments',
-        },
-      ],
     });
     expect(store.spec!.provider.kubernetes).toMatchObject({
       remoteNamespace: 'kebap-stacks',
@@ -57,7 +37,17 @@ describe('buildSecretShare', () => {
       target: { name: 'payments-db', creationPolicy: 'Owner' },
       dataFrom: [{ extract: { key: 'payments-db-connection' } }],
     });
-    for (const o of [sa, role, binding, store, es]) {
+    // the program binds its Role to this reader
+    expect(
+      secretShareReader({
+        secretName: 'payments-db-connection',
+        toNamespace: 'team-payments',
+      }),
+    ).toEqual({
+      name: sa.metadata!.name,
+      namespace: sa.metadata!.namespace,
+    });
+    for (const o of [sa, store, es]) {
       expect(o.metadata!.labels).toEqual(metadata.labels);
     }
   });

@@ -1,6 +1,4 @@
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import type { IRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
-import type { IRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import type { ISecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/SecretStore';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import { Issue } from '../validation/Issue';
@@ -57,6 +55,17 @@ export function validateSecretShare(
   return issues;
 }
 
+/** The ServiceAccount (in the owner's namespace) that reads the shared Secret. */
+export function secretShareReader(input: {
+  secretName: string;
+  toNamespace: string;
+}): { name: string; namespace: string } {
+  return {
+    name: `${input.secretName}-reader`.slice(0, 253),
+    namespace: input.toNamespace,
+  };
+}
+
 /**
  * Copies one Secret from the Stack's namespace into the owner's namespace
  * with External Secrets Operator's `kubernetes` provider, so that the
@@ -64,19 +73,22 @@ export function validateSecretShare(
  * through the portal, Git or the Stack's outputs:
  *
  * - a ServiceAccount in the owner's namespace (ESO requests tokens for it),
- * - a Role in the Stack's namespace that may `get` that one Secret
- *   (`resourceNames`), and a RoleBinding of it to the ServiceAccount,
- * - a SecretStore in the owner's namespace reading the Stack's namespace,
+ * - a SecretStore in the owner's namespace reading the Stack's namespace as
+ *   that ServiceAccount,
  * - an ExternalSecret that keeps the copy (every key of the source Secret).
  *
- * When the program rotates the Secret, the copy follows within
- * `refreshInterval`; when the order is removed, the copy goes with it
- * (`creationPolicy: Owner`).
+ * The permission to read the Secret is not part of the order: the program
+ * that writes the Secret grants it (a Role that may `get` that one Secret,
+ * bound to {@link secretShareReader}), so neither the portal nor the order
+ * ever holds or hands out rights on the Stack's namespace, and the grant is
+ * destroyed with the Secret. When the program rotates the Secret, the copy
+ * follows within `refreshInterval`; when the order is removed, the copy goes
+ * with it (`creationPolicy: Owner`).
  */
 export function buildSecretShare(
   input: SecretShareInput & { metadata: OrderMetadata },
-): [IServiceAccount, IRole, IRoleBinding, ISecretStore, IExternalSecret] {
-  const reader = `${input.secretName}-reader`.slice(0, 253);
+): [IServiceAccount, ISecretStore, IExternalSecret] {
+  const reader = secretShareReader(input).name;
   const targetName = input.targetName ?? input.secretName;
   const meta = () => ({
     labels: { ...input.metadata.labels },
@@ -87,36 +99,6 @@ export function buildSecretShare(
       apiVersion: 'v1',
       kind: 'ServiceAccount',
       metadata: { name: reader, namespace: input.toNamespace, ...meta() },
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: reader, namespace: input.fromNamespace, ...meta() },
-      rules: [
-        {
-          apiGroups: [''],
-          resources: ['secrets'],
-          resourceNames: [input.secretName],
-          verbs: ['get'],
-        },
-      ],
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: {
-        name: `${reader}.${input.toNamespace}`.slice(0, 253),
-        namespace: input.fromNamespace,
-        ...meta(),
-      },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'Role',
-        name: reader,
-      },
-      subjects: [
-        { kind: 'ServiceAccount', name: reader, namespace: input.toNamespace },
-      ],
     },
     {
       apiVersion: 'external-secrets.io/v1',

@@ -228,6 +228,31 @@ describe('database programs', () => {
         name: '${connectionSecretName}',
         namespace: '${connectionSecretNamespace}',
       });
+      // only the owner's reader may get that one Secret
+      expect(r.connectionReader.type).toBe(
+        'kubernetes:rbac.authorization.k8s.io/v1:Role',
+      );
+      expect(r.connectionReader.properties.metadata.namespace).toBe(
+        '${connectionSecretNamespace}',
+      );
+      expect(r.connectionReader.properties.rules).toEqual([
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: ['${connectionSecretName}'],
+          verbs: ['get'],
+        },
+      ]);
+      expect(r.connectionReaderBinding.properties).toMatchObject({
+        roleRef: { kind: 'Role', name: '${connectionReader.metadata.name}' },
+        subjects: [
+          {
+            kind: 'ServiceAccount',
+            name: '${readerServiceAccount}',
+            namespace: '${readerNamespace}',
+          },
+        ],
+      });
       expect(Object.keys(r.connection.properties.stringData).sort()).toEqual([
         'database',
         'host',

@@ -14,6 +14,9 @@ export interface DatabaseArgs {
   /** the Secret the program writes on the control plane, and its namespace */
   connectionSecretName: string;
   connectionSecretNamespace: string;
+  /** the ServiceAccount (and its namespace, the owner's) allowed to read the connection Secret */
+  readerServiceAccount: string;
+  readerNamespace: string;
 }
 
 /** The outputs of a database program; password and uri are secret. */
@@ -25,8 +28,10 @@ export interface DatabaseOutputs {
   connectionSecret: string;
   password: pulumi.Output<string>;
   uri: pulumi.Output<string>;
-  /** the connection Secret (registered last) */
+  /** the connection Secret */
   secret: k8s.core.v1.Secret;
+  /** who may read it (registered last: it depends on the Secret) */
+  readerBinding: k8s.rbac.v1.RoleBinding;
 }
 
 /** Refuses what no cloud accepts, before anything is created. */

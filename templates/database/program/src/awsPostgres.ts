@@ -47,12 +47,14 @@ export function createAwsPostgres(args: DatabaseArgs): DatabaseOutputs {
     },
     { provider },
   );
-  const { secret, uri } = connectionSecret({
+  const { secret, uri, readerBinding } = connectionSecret({
     dbName: args.dbName,
     name: args.connectionSecretName,
     namespace: args.connectionSecretNamespace,
     host: db.address,
     password: password.result,
+    readerServiceAccount: args.readerServiceAccount,
+    readerNamespace: args.readerNamespace,
   });
   return {
     host: db.address,
@@ -63,5 +65,6 @@ export function createAwsPostgres(args: DatabaseArgs): DatabaseOutputs {
     password: pulumi.secret(password.result),
     uri,
     secret,
+    readerBinding,
   };
 }

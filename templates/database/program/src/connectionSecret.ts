@@ -7,8 +7,10 @@ export const PORT = 5432;
 
 /**
  * The connection details as a Secret in the Stack's namespace on the
- * control-plane cluster; the order copies it into the owner's namespace
- * (External Secrets Operator). Returns the Secret and the secret uri.
+ * control-plane cluster, and the Role (with its binding) that lets only the
+ * owner's reader ServiceAccount `get` that one Secret; the order copies it
+ * into the owner's namespace as that ServiceAccount (External Secrets
+ * Operator). Returns the Secret and the secret uri.
  */
 export function connectionSecret(
   args: {
@@ -17,9 +19,15 @@ export function connectionSecret(
     namespace: string;
     host: pulumi.Input<string>;
     password: pulumi.Input<string>;
+    readerServiceAccount: string;
+    readerNamespace: string;
   },
   opts?: pulumi.CustomResourceOptions,
-): { secret: k8s.core.v1.Secret; uri: pulumi.Output<string> } {
+): {
+  secret: k8s.core.v1.Secret;
+  uri: pulumi.Output<string>;
+  readerBinding: k8s.rbac.v1.RoleBinding;
+} {
   const uri = pulumi.secret(
     pulumi.interpolate`postgresql://${USERNAME}:${args.password}@${args.host}:${PORT}/${DATABASE}?sslmode=require`,
   );
@@ -43,5 +51,45 @@ export function connectionSecret(
     },
     opts,
   );
-  return { secret, uri };
+  const labels = { 'kebap.io/order': args.dbName, 'kebap.io/env': 'prod' };
+  const reader = new k8s.rbac.v1.Role('connectionReader', {
+    metadata: {
+      name: `${args.name}-reader`,
+      namespace: args.namespace,
+      labels,
+    },
+    rules: [
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: [args.name],
+        verbs: ['get'],
+      },
+    ],
+  });
+  const readerBinding = new k8s.rbac.v1.RoleBinding(
+    'connectionReaderBinding',
+    {
+      metadata: {
+        name: `${args.name}-reader`,
+        namespace: args.namespace,
+        labels,
+      },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: reader.metadata.name,
+      },
+      subjects: [
+        {
+          kind: 'ServiceAccount',
+          name: args.readerServiceAccount,
+          namespace: args.readerNamespace,
+        },
+      ],
+    },
+    // the grant follows the Secret it is about
+    { dependsOn: [secret] },
+  );
+  return { secret, uri, readerBinding };
 }

@@ -14,6 +14,8 @@ const args = {
   storageGb: 50,
   connectionSecretName: 'ledger-connection',
   connectionSecretNamespace: 'kebap-stacks',
+  readerServiceAccount: 'ledger-connection-reader',
+  readerNamespace: 'team-payments',
 };
 const generated = 'GENERATEDpassword0123456789abcdef';
 
@@ -30,8 +32,9 @@ async function create(cloud: 'aws' | 'gcp') {
     region: cloud === 'aws' ? 'eu-central-1' : 'europe-west3',
     size: cloud === 'aws' ? 'db.t4g.medium' : 'db-custom-2-7680',
   });
-  // the connection Secret depends on the database: once it has an id, all is registered
-  await valueOf(out.secret.id);
+  // the reader's binding depends on the Secret, which depends on the
+  // database: once it has an id, all is registered
+  await valueOf(out.readerBinding.id);
   return out;
 }
 
@@ -68,6 +71,35 @@ describe.each(['aws', 'gcp'] as const)('PostgreSQL on %s', cloud => {
       uri: await valueOf(out.uri),
     });
     expect(secret.secretInputs).toContain('stringData');
+  });
+
+  it('lets only the owner’s reader get that one Secret', async () => {
+    await create(cloud);
+    const [role] = byType('kubernetes:rbac.authorization.k8s.io/v1:Role');
+    expect(role.inputs.metadata.namespace).toBe('kebap-stacks');
+    expect(role.inputs.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['ledger-connection'],
+        verbs: ['get'],
+      },
+    ]);
+    const [binding] = byType(
+      'kubernetes:rbac.authorization.k8s.io/v1:RoleBinding',
+    );
+    expect(binding.inputs.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: 'ledger-connection-reader',
+    });
+    expect(binding.inputs.subjects).toEqual([
+      {
+        kind: 'ServiceAccount',
+        name: 'ledger-connection-reader',
+        namespace: 'team-payments',
+      },
+    ]);
   });
 
   it('creates the same resources as the Pulumi YAML program', async () => {

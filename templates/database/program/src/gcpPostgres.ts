@@ -64,13 +64,15 @@ export function createGcpPostgres(
     { name: USERNAME, instance: instance.name, password: password.result },
     opts,
   );
-  const { secret, uri } = connectionSecret(
+  const { secret, uri, readerBinding } = connectionSecret(
     {
       dbName: args.dbName,
       name: args.connectionSecretName,
       namespace: args.connectionSecretNamespace,
       host: instance.privateIpAddress,
       password: password.result,
+      readerServiceAccount: args.readerServiceAccount,
+      readerNamespace: args.readerNamespace,
     },
     { dependsOn: [database, user] },
   );
@@ -83,5 +85,6 @@ export function createGcpPostgres(
     password: pulumi.secret(password.result),
     uri,
     secret,
+    readerBinding,
   };
 }

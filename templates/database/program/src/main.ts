@@ -16,6 +16,8 @@ const result = createDatabase(config.require('cloud'), {
   network: config.get('network'),
   connectionSecretName: config.require('connectionSecretName'),
   connectionSecretNamespace: config.require('connectionSecretNamespace'),
+  readerServiceAccount: config.require('readerServiceAccount'),
+  readerNamespace: config.require('readerNamespace'),
 });
 
 export const host = result.host;

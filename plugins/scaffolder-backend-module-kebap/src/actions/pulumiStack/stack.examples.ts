@@ -31,6 +31,8 @@ export const examples: TemplateExample[] = [
               storageGb: 20,
               connectionSecretName: 'payments-db-connection',
               connectionSecretNamespace: 'kebap-stacks',
+              readerServiceAccount: 'payments-db-connection-reader',
+              readerNamespace: 'team-payments',
             },
             envSecrets: {
               AWS_ACCESS_KEY_ID: {

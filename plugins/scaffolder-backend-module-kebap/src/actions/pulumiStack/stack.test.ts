@@ -216,8 +216,6 @@ describe('kebap:pulumi:stack with shareSecret', () => {
       'Program kebap-stacks/payments-db-program',
       'Stack kebap-stacks/payments-db',
       'ServiceAccount team-payments/payments-db-connection-reader',
-      'Role kebap-stacks/payments-db-connection-reader',
-      'RoleBinding kebap-stacks/payments-db-connection-reader.team-payments',
       'SecretStore team-payments/payments-db-connection-reader',
       'ExternalSecret team-payments/payments-db-db',
     ]);
