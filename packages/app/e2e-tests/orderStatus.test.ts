@@ -6,8 +6,8 @@ import { test, expect, Page } from '@playwright/test';
  * The status of an order where people look: on the embedded defaults (gitops
  * delivery, no cluster) a freshly ordered dev cluster's entity page shows the
  * "Order status" card in the pending-sync state, with its owner and expiry,
- * and a "Status" tab; its Decommission button opens the template prefilled
- * with the order.
+ * and a "Status" tab; its Extend lifetime and Decommission buttons open their
+ * templates prefilled with the order.
  */
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -123,7 +123,17 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
     fullPage: true,
   });
 
-  // Decommission from the card: the template opens with the order filled in
+  // Extend lifetime from the card: the template opens with the order filled in
+  await page.goto(entityPath);
+  await page.getByRole('button', { name: 'Extend lifetime' }).click();
+  await expect(page).toHaveURL(
+    /\/create\/templates\/default\/extend-dev-cluster/,
+  );
+  await expect(
+    page.getByRole('textbox', { name: 'Dev cluster', exact: true }),
+  ).toHaveValue(new RegExp(name));
+
+  // Decommission from the card: the same, and it goes through
   await page.goto(entityPath);
   await page.getByRole('button', { name: 'Decommission' }).click();
   await expect(page).toHaveURL(/\/create\/templates\/default\/decommission/);
