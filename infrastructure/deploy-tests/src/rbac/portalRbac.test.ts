@@ -55,14 +55,7 @@ const KNOWN_DENIED = [
  * defect in the code (the test fails when one is fixed: then its calls are
  * checked like the others).
  */
-const KNOWN_FAILING_ORDERS = [
-  // kebap:pulumi:stack with shareSecret builds a Role and a RoleBinding,
-  // which `kubernetesResources` (plugins/kebap-node) does not list. Once it
-  // does, note the API server's escalation check: creating a Role that
-  // grants `get` on a Secret needs the portal to hold that `get` (or
-  // `escalate` on roles), which this chart deliberately does not grant.
-  'stack with shareSecret: kind: the portal does not write rbac.authorization.k8s.io/v1 Role',
-];
+const KNOWN_FAILING_ORDERS: string[] = [];
 
 /** What the Kubernetes tab (the kubernetes backend plugin) lists. */
 const kubernetesTab: RequestAttributes[] = [
@@ -251,6 +244,7 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
     for (const [entity, name] of [
       ['resource:default/dev-alpha', 'alpha'],
       ['resource:default/prod-payments-db', 'payments-db'],
+      ['resource:default/prod-orders-db', 'orders-db'],
     ]) {
       await run(decommission, {
         entityRef: entity,
@@ -502,18 +496,11 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
         name: 'x',
       },
       { verb: 'impersonate', apiGroup: '', resource: 'users', name: 'admin' },
-      // Applications and SecretStores only in Argo CD's namespace
+      // Applications only in Argo CD's namespace
       {
         verb: 'patch',
         apiGroup: 'argoproj.io',
         resource: 'applications',
-        namespace: 'team-payments',
-        name: 'x',
-      },
-      {
-        verb: 'patch',
-        apiGroup: 'external-secrets.io',
-        resource: 'secretstores',
         namespace: 'team-payments',
         name: 'x',
       },
