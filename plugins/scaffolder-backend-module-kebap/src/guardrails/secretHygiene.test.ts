@@ -52,6 +52,7 @@ import {
   ownerA,
   readWholeRepo,
   sampleParameters,
+  echoingPulumi,
   sentinel,
   startFakeCluster,
   startModuleActions,
@@ -71,34 +72,6 @@ const ENV_KEYS = [
   'DIGITALOCEAN_TOKEN',
   'ARM_CLIENT_SECRET',
 ];
-
-/**
- * A `pulumi` that runs the CLI test double, creates the `--dir` of `pulumi
- * new` (as the real CLI does), then echoes its standard input.
- */
-async function echoingPulumi(fakePath: string, dir: string) {
-  const file = path.join(dir, 'pulumi');
-  await fs.promises.writeFile(
-    file,
-    `#!${process.execPath}
-const fs = require('fs');
-const cp = require('child_process');
-let stdin = '';
-try { stdin = fs.readFileSync(0, 'utf8'); } catch {}
-const args = process.argv.slice(2);
-if (args[0] === 'new' && args.includes('--dir')) fs.mkdirSync(args[args.indexOf('--dir') + 1], { recursive: true });
-const r = cp.spawnSync(${JSON.stringify(
-      fakePath,
-    )}, process.argv.slice(2), { input: stdin, env: process.env });
-process.stdout.write(r.stdout || '');
-process.stderr.write(r.stderr || '');
-if (stdin) process.stderr.write('warning: received config value ' + stdin + '\\n');
-process.exit(r.status === null ? 1 : r.status);
-`,
-    { mode: 0o755 },
-  );
-  return file;
-}
 
 /**
  * The API double has no status subresource: a status is seeded as the
