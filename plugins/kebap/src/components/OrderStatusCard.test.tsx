@@ -425,6 +425,25 @@ describe('OrderStatusCard', () => {
     );
   });
 
+  it('does not ask again while the browser tab is hidden', async () => {
+    const visibility = jest
+      .spyOn(document, 'visibilityState', 'get')
+      .mockReturnValue('hidden');
+    try {
+      const api = fakeApi(stackStatus());
+      await renderCard(api, 20);
+      await headline();
+      await act(() => new Promise(resolve => setTimeout(resolve, 150)));
+      expect(api.getOrderStatus).toHaveBeenCalledTimes(1);
+      visibility.mockReturnValue('visible');
+      await waitFor(() =>
+        expect(api.getOrderStatus.mock.calls.length).toBeGreaterThan(1),
+      );
+    } finally {
+      visibility.mockRestore();
+    }
+  });
+
   it('keeps the last status when a refresh fails, and says so', async () => {
     const api = fakeApi(stackStatus(), {
       fail: new TypeError('Failed to fetch'),
