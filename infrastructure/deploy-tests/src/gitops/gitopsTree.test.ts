@@ -337,6 +337,77 @@ describe('gitops/', () => {
     }
   });
 
+  it('lets the templates’ Stacks write what their programs put on the control plane', () => {
+    const templatesDir = path.join(repoRoot(), 'templates');
+    const problems: string[] = [];
+    let checked = 0;
+    for (const t of fs.readdirSync(templatesDir)) {
+      const file = path.join(templatesDir, t, 'template.yaml');
+      if (!fs.existsSync(file)) continue;
+      const template = require('yaml').parse(fs.readFileSync(file, 'utf8'));
+      for (const step of template.spec.steps) {
+        const input = step.input ?? {};
+        if (step.action !== 'kebap:pulumi:stack' || !input.programPath)
+          continue;
+        // programs/<engine>/… : every engine's folder
+        const pattern = String(input.programPath).replace(
+          /\$\{\{[^}]*\}\}/g,
+          '*',
+        );
+        const [head, ...rest] = pattern.split('*');
+        const candidates = rest.length
+          ? fs
+              .readdirSync(path.join(templatesDir, t, head))
+              .map(d => `${head}${d}${rest.join('*')}`)
+          : [pattern];
+        const rbac = new RbacEvaluator(manifests.map(m => m.obj) as any, {
+          namespace: input.namespace,
+          name: input.serviceAccountName,
+        });
+        for (const programFile of candidates) {
+          const full = path.join(templatesDir, t, programFile);
+          if (!fs.existsSync(full)) continue;
+          const program = require('yaml').parse(fs.readFileSync(full, 'utf8'));
+          for (const [name, r] of Object.entries<any>(
+            program.resources ?? {},
+          )) {
+            const m = /^kubernetes:([^/]+)\/([^:]+):(\w+)$/.exec(r.type);
+            if (!m) continue;
+            const apiGroup = m[1] === 'core' ? '' : m[1];
+            const resource = `${m[3].toLowerCase()}s`;
+            const ns = String(r.properties?.metadata?.namespace ?? '').replace(
+              /^\$\{(\w+)\}$/,
+              (_x: string, v: string) => input.config?.[v] ?? `<${v}>`,
+            );
+            checked++;
+            // the provider applies server-side (get, patch, create) and deletes
+            for (const verb of ['get', 'create', 'patch', 'delete'])
+              if (
+                !rbac.allows({ verb, apiGroup, resource, namespace: ns, name })
+              )
+                problems.push(
+                  `${t}/${programFile} ${name}: ${verb} ${resource} in ${ns}`,
+                );
+            // a Role it creates: the API server's escalation check
+            if (
+              m[3] === 'Role' &&
+              !rbac.holdsAll(
+                (r.properties.rules as any[]).map(rule => ({
+                  ...rule,
+                  resourceNames: rule.resourceNames?.map(() => 'a-secret'),
+                })),
+                ns,
+              )
+            )
+              problems.push(`${t}/${programFile} ${name}: escalation`);
+          }
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
   describe('ApplicationSets of baseline add-ons', () => {
     const sets = manifests.filter(m => m.obj.kind === 'ApplicationSet');
     const clusterGenerator = (obj: any): any => {
