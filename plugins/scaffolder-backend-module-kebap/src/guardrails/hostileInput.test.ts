@@ -436,6 +436,18 @@ const rows: Row[] = [
     /folder: '\/etc' must be a path inside the task workspace/,
   ],
   [
+    'pulumi:new args that move the project out of the workspace',
+    'pulumi:new',
+    { ...pulumiNew, args: ['--dir', '/etc'] },
+    /args: '--dir' would move the project out of 'folder'.*\(workspace-path\)/,
+  ],
+  [
+    'pulumi:new args with --cwd=',
+    'pulumi:new',
+    { ...pulumiNew, args: ['--cwd=/'] },
+    /args: '--cwd=\/' would move the project.*\(workspace-path\)/,
+  ],
+  [
     'pulumi:new secret config key with a space',
     'pulumi:new',
     { ...pulumiNew, secretConfig: { 'db password': 'x' } },

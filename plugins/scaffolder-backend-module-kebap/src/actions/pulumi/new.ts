@@ -78,6 +78,19 @@ export function createPulumiNewAction(options: { cli: PulumiCli }) {
           `folder: '${input.folder}' must be a path inside the task workspace`,
         );
       }
+      // folder is where the project goes: an extra --dir or --cwd (-C) in
+      // args would win over it and could leave the task workspace
+      const moving = (input.args ?? []).find(a =>
+        /^(--dir|--cwd|-C)(=|$)|^-C./.test(a),
+      );
+      if (moving !== undefined) {
+        throw new InputError(
+          `args: '${moving.slice(
+            0,
+            40,
+          )}' would move the project out of 'folder'; set folder instead (workspace-path)`,
+        );
+      }
       const config = pulumiConfigEntries('config', input.config);
       const secretConfig = pulumiConfigEntries(
         'secretConfig',
