@@ -69,6 +69,7 @@ export {
 export {
   pulumiYamlProjectToProgram,
   pulumiYamlReferences,
+  validateStackConfigForProgram,
 } from './builders/pulumiYamlProject';
 export type {
   PulumiYamlConfigDeclaration,

@@ -1,6 +1,7 @@
 import {
   pulumiYamlProjectToProgram,
   pulumiYamlReferences,
+  validateStackConfigForProgram,
 } from './pulumiYamlProject';
 
 const project = `
@@ -36,7 +37,9 @@ outputs:
 
 describe('pulumiYamlProjectToProgram', () => {
   it('turns a Pulumi.yaml into a Program body with Program config types', () => {
-    expect(pulumiYamlProjectToProgram(project, { field: 'programPath' })).toEqual({
+    expect(
+      pulumiYamlProjectToProgram(project, { field: 'programPath' }),
+    ).toEqual({
       issues: [],
       program: {
         configuration: {
@@ -62,15 +65,50 @@ describe('pulumiYamlProjectToProgram', () => {
   });
 
   it.each([
-    ['a template placeholder', `${project}\n# \${{ parameters.name }}`, /no-placeholders/],
-    ['another runtime', project.replace('runtime: yaml', 'runtime: nodejs'), /programPath.runtime: is 'nodejs'.*\(runtime-yaml\)/],
-    ['an unknown top-level key', `${project}\nbackend:\n  url: file://x\n`, /programPath.backend: .*\(project-key\)/],
-    ['a boolean config', `${project.replace('  tier:\n    default: small', '  flag:\n    type: boolean')}`, /programPath.config.flag: type 'boolean'.*\(config-type\)/],
-    ['a secret config', project.replace('    default: 3', '    default: 3\n    secret: true'), /programPath.config.nodeCount: .*\(no-secret-config\)/],
-    ['a reference to nothing', project.replace('${cluster.endpoint}', '${clustr.endpoint}'), /programPath.outputs: refers to '\$\{clustr\}'.*\(reference\)/],
-    ['a resource without type', `${project}`.replace('    type: aws:eks:Cluster\n', ''), /programPath.resources.cluster.type: .*\(required\)/],
+    [
+      'a template placeholder',
+      `${project}\n# \${{ parameters.name }}`,
+      /no-placeholders/,
+    ],
+    [
+      'another runtime',
+      project.replace('runtime: yaml', 'runtime: nodejs'),
+      /programPath.runtime: is 'nodejs'.*\(runtime-yaml\)/,
+    ],
+    [
+      'an unknown top-level key',
+      `${project}\nbackend:\n  url: file://x\n`,
+      /programPath.backend: .*\(project-key\)/,
+    ],
+    [
+      'a boolean config',
+      `${project.replace(
+        '  tier:\n    default: small',
+        '  flag:\n    type: boolean',
+      )}`,
+      /programPath.config.flag: type 'boolean'.*\(config-type\)/,
+    ],
+    [
+      'a secret config',
+      project.replace('    default: 3', '    default: 3\n    secret: true'),
+      /programPath.config.nodeCount: .*\(no-secret-config\)/,
+    ],
+    [
+      'a reference to nothing',
+      project.replace('${cluster.endpoint}', '${clustr.endpoint}'),
+      /programPath.outputs: refers to '\$\{clustr\}'.*\(reference\)/,
+    ],
+    [
+      'a resource without type',
+      `${project}`.replace('    type: aws:eks:Cluster\n', ''),
+      /programPath.resources.cluster.type: .*\(required\)/,
+    ],
     ['broken YAML', 'name: [', /programPath: is not valid YAML.*\(yaml\)/],
-    ['no object', '- a\n- b\n', /programPath: must be a Pulumi YAML project.*\(type\)/],
+    [
+      'no object',
+      '- a\n- b\n',
+      /programPath: must be a Pulumi YAML project.*\(type\)/,
+    ],
   ])('refuses %s', (_name, text, message) => {
     const result = pulumiYamlProjectToProgram(text, { field: 'programPath' });
     expect(result.program).toBeUndefined();
@@ -88,5 +126,45 @@ describe('pulumiYamlReferences', () => {
         b: { c: '${w[0].v}' },
       }),
     ).toEqual(['w', 'x', 'z']);
+  });
+});
+
+describe('validateStackConfigForProgram', () => {
+  const program = {
+    configuration: {
+      region: { type: 'String' },
+      nodeCount: { type: 'Number', default: 3 },
+      zones: { type: 'List<String>' },
+    },
+  };
+  it('accepts config the program declares, and provider config', () => {
+    expect(
+      validateStackConfigForProgram(
+        program,
+        { region: 'eu', nodeCount: '5', zones: '["a"]', 'aws:region': 'eu' },
+        { field: 'config' },
+      ),
+    ).toEqual([]);
+  });
+  it('names unknown, missing and non-numeric config', () => {
+    expect(
+      validateStackConfigForProgram(
+        program,
+        { regoin: 'eu', nodeCount: 'many' },
+        { field: 'config' },
+      ).map(i => `${i.field} ${i.rule}`),
+    ).toEqual([
+      'config.regoin declared',
+      'config.nodeCount number',
+      'config.region required',
+      'config.zones required',
+    ]);
+  });
+  it('a program without configuration takes no plain config', () => {
+    expect(
+      validateStackConfigForProgram({}, { a: '1' }, { field: 'config' }).map(
+        i => i.message,
+      ),
+    ).toEqual(["the program declares no config 'a' (it has none)"]);
   });
 });

@@ -250,8 +250,62 @@ export function pulumiYamlProjectToProgram(
   const program: PulumiYamlProgram = {};
   if (Object.keys(configuration).length) program.configuration = configuration;
   for (const key of programBodyKeys) {
-    if (p[key] !== undefined) (program as Record<string, unknown>)[key] = p[key];
+    if (p[key] !== undefined)
+      (program as Record<string, unknown>)[key] = p[key];
   }
   issues.push(...validatePulumiYamlProgram(program, { field }));
   return issues.length ? { issues } : { program, issues };
+}
+
+/**
+ * Checks a Stack's config against what its program declares (a Program's
+ * `configuration`): every plain key is declared, every key without a default
+ * is given, numbers are numbers. Namespaced keys (`aws:region`) are provider
+ * config and pass. Catches a template and its program drifting apart before
+ * anything is written.
+ */
+export function validateStackConfigForProgram(
+  program: PulumiYamlProgram,
+  config: Record<string, string> | undefined,
+  options: { field: string },
+): Issue[] {
+  const { field } = options;
+  const declared = (program.configuration ?? {}) as Record<
+    string,
+    { type?: string; default?: unknown }
+  >;
+  const given = config ?? {};
+  const issues: Issue[] = [];
+  for (const [key, value] of Object.entries(given)) {
+    if (key.includes(':')) continue;
+    const decl = declared[key];
+    if (!decl) {
+      issues.push({
+        field: `${field}.${key}`,
+        rule: 'declared',
+        message: `the program declares no config '${key}' (it has ${
+          Object.keys(declared).join(', ') || 'none'
+        })`,
+      });
+    } else if (
+      decl.type === 'Number' &&
+      !/^-?[0-9]+(\.[0-9]+)?$/.test(String(value))
+    ) {
+      issues.push({
+        field: `${field}.${key}`,
+        rule: 'number',
+        message: `'${String(value).slice(0, 50)}' is not a number`,
+      });
+    }
+  }
+  for (const [key, decl] of Object.entries(declared)) {
+    if (decl?.default === undefined && !(key in given)) {
+      issues.push({
+        field: `${field}.${key}`,
+        rule: 'required',
+        message: 'the program needs it and declares no default',
+      });
+    }
+  }
+  return issues;
 }

@@ -94,7 +94,11 @@ describe('kebap:pulumi:stack with programPath', () => {
     const { objects } = await env.run({
       ...base,
       programPath: 'programs/aws/Pulumi.yaml',
-      config: { region: 'eu-central-1', nodes: 3, public: false },
+      config: {
+        region: 'eu-central-1',
+        nodes: 3,
+        'aws:skipMetadataApiCheck': false,
+      },
       purpose: 'Payments ledger',
     });
     const [prog, stack] = objects;
@@ -117,7 +121,7 @@ describe('kebap:pulumi:stack with programPath', () => {
     expect(stack.spec.config).toEqual({
       region: 'eu-central-1',
       nodes: '3',
-      public: 'false',
+      'aws:skipMetadataApiCheck': 'false',
     });
     expect(stack.metadata.annotations['kebap.io/purpose']).toBe(
       'Payments ledger',
@@ -198,12 +202,37 @@ describe('kebap:pulumi:stack with programPath', () => {
   });
 });
 
+describe('kebap:pulumi:stack checks config against the program', () => {
+  it.each([
+    [
+      { region: 'eu', regoin: 'x' },
+      /config.regoin: the program declares no config 'regoin'.*\(declared\)/,
+    ],
+    [
+      { nodes: 2 },
+      /config.region: the program needs it and declares no default \(required\)/,
+    ],
+    [
+      { region: 'eu', nodes: 'many' },
+      /config.nodes: 'many' is not a number \(number\)/,
+    ],
+  ])('%j', async (config, message) => {
+    const env = await setup();
+    await expect(
+      env.run({ ...base, programPath: 'programs/aws/Pulumi.yaml', config }),
+    ).rejects.toThrow(message);
+    expect(env.delivered).toHaveLength(0);
+    await env.cleanup();
+  });
+});
+
 describe('kebap:pulumi:stack with shareSecret', () => {
   it('adds the objects that copy the program’s Secret into the owner’s namespace', async () => {
     const env = await setup();
     const { objects } = await env.run({
       ...base,
       programPath: 'programs/aws/Pulumi.yaml',
+      config: { region: 'eu-central-1' },
       shareSecret: {
         secretName: 'payments-db-connection',
         namespace: 'team-payments',
@@ -235,6 +264,7 @@ describe('kebap:pulumi:stack with shareSecret', () => {
       env.run({
         ...base,
         programPath: 'programs/aws/Pulumi.yaml',
+        config: { region: 'eu-central-1' },
         shareSecret: { secretName: 's', namespace: 'kebap-stacks' },
       }),
     ).rejects.toThrow(/shareSecret.namespace: is the Stack’s own namespace/);

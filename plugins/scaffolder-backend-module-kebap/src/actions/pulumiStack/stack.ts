@@ -13,6 +13,7 @@ import {
   validatePulumiYamlProgram,
   validateFreeText,
   validateSecretShare,
+  validateStackConfigForProgram,
   validateStackInput,
 } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../../KebapSettings';
@@ -317,6 +318,13 @@ export function createPulumiStackAction(options: {
             refreshInterval: input.shareSecret.refreshInterval,
           }
         : undefined;
+      if (program && !issues.some(i => i.field.startsWith('program'))) {
+        issues.push(
+          ...validateStackConfigForProgram(program, stackInput.config, {
+            field: 'config',
+          }),
+        );
+      }
       if (share) {
         issues.push(...validateSecretShare(share, { field: 'shareSecret' }));
       }
