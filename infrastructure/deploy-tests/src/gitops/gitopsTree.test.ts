@@ -615,7 +615,8 @@ describe('gitops/', () => {
           r.group ? `${r.group}/${r.version}/${r.kind}` : r.kind,
         );
       }
-      expect(policy.spec.validationFailureAction).toBe('Enforce');
+      for (const rule of policy.spec.rules)
+        expect(rule.validate.failureAction).toBe('Enforce');
     });
 
     it('limit vc-* ResourceQuotas to the large size of the portal’s settings', () => {
