@@ -289,6 +289,11 @@ describe('helm/kebap-portal', () => {
         /must NOT have additional properties/,
       ],
       ['zero replicas', { replicaCount: 0 }, /\/replicaCount: must be >= 1/],
+      [
+        'overriding the delivery mode through extraEnv',
+        { extraEnv: [{ name: 'KEBAP_DELIVERY_MODE', value: 'kubernetes' }] },
+        /\/extraEnv\/0\/name: must NOT be valid/,
+      ],
     ])('refuses %s', (_what, values, message) => {
       expect(() => renderChart(dir, { values })).toThrow(message);
     });
