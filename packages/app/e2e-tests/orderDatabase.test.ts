@@ -38,17 +38,11 @@ test('the prod-cluster form: regions and node sizes follow the cloud', async ({
   await pickOwner(page, 'Payments');
 
   // AWS first (the default): AWS regions and EC2 instance types
-  await expect(select(page, 'Region')).toContainText(
-    'eu-central-1',
-  );
+  await expect(select(page, 'Region')).toContainText('eu-central-1');
   await choose(page, 'Cloud', 'Google GKE');
-  await expect(select(page, 'Region')).toContainText(
-    'europe-west3',
-  );
+  await expect(select(page, 'Region')).toContainText('europe-west3');
   await choose(page, 'Node size', /n2-standard-8/);
-  await expect(select(page, 'Node size')).toContainText(
-    'n2-standard-8',
-  );
+  await expect(select(page, 'Node size')).toContainText('n2-standard-8');
   await page.getByLabel('Purpose').fill('Payments production');
   await page.screenshot({
     path: path.join(screenshots, 'prod-cluster-form.png'),
@@ -74,9 +68,7 @@ test('orders a database through the form; it appears in the catalog', async ({
     .getByLabel('Namespace for the connection Secret')
     .fill('team-payments');
   await choose(page, 'Where', 'Google Cloud SQL');
-  await expect(select(page, 'Size')).toContainText(
-    /2 vCPU/,
-  );
+  await expect(select(page, 'Size')).toContainText(/2 vCPU/);
   await page.getByLabel('Purpose').fill('Browser test order');
   await page.screenshot({
     path: path.join(screenshots, 'database-form.png'),
@@ -86,7 +78,9 @@ test('orders a database through the form; it appears in the catalog', async ({
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(
-    page.getByText(/Database e2e-ledger \(PostgreSQL 16, gcp europe-west3\) ordered/),
+    page.getByText(
+      /Database e2e-ledger \(PostgreSQL 16, gcp europe-west3\) ordered/,
+    ),
   ).toBeVisible({ timeout: 60_000 });
   await page.screenshot({
     path: path.join(screenshots, 'database-ordered.png'),

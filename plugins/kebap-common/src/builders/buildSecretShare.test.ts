@@ -24,7 +24,10 @@ describe('buildSecretShare', () => {
     });
     expect(sa).toMatchObject({
       kind: 'ServiceAccount',
-      metadata: { name: 'payments-db-connection-reader', namespace: 'team-payments' },
+      metadata: {
+        name: 'payments-db-connection-reader',
+        namespace: 'team-payments',
+      },
     });
     expect(store.spec!.provider.kubernetes).toMatchObject({
       remoteNamespace: 'kebap-stacks',
@@ -33,7 +36,10 @@ describe('buildSecretShare', () => {
     expect(es.metadata!.namespace).toBe('team-payments');
     expect(es.spec).toEqual({
       refreshInterval: '15m',
-      secretStoreRef: { kind: 'SecretStore', name: 'payments-db-connection-reader' },
+      secretStoreRef: {
+        kind: 'SecretStore',
+        name: 'payments-db-connection-reader',
+      },
       target: { name: 'payments-db', creationPolicy: 'Owner' },
       dataFrom: [{ extract: { key: 'payments-db-connection' } }],
     });

@@ -2,7 +2,10 @@ import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import type { ISecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/SecretStore';
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import { Issue } from '../validation/Issue';
-import { validateNamespace, validateSecretName } from '../validation/validators';
+import {
+  validateNamespace,
+  validateSecretName,
+} from '../validation/validators';
 import { OrderMetadata } from '../ownership/orderMetadata';
 
 /** What to share: one Secret of the Stack's namespace, copied into another namespace. */
