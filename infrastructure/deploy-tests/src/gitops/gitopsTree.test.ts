@@ -210,6 +210,12 @@ describe('gitops/', () => {
         ],
       );
       expect(config.integrations.github[0].token).toBe('${GITHUB_TOKEN}');
+      // the scaffolder starts only with an existing, writable working directory
+      expect(
+        deployment.spec.template.spec.containers[0].volumeMounts
+          .filter((m: any) => !m.readOnly)
+          .map((m: any) => m.mountPath),
+      ).toContain(config.backend.workingDirectory);
       expect(config.kebap.delivery.gitops.remote.url).toBe(
         one('Application', 'kebap-orders').spec.source.repoURL,
       );

@@ -168,7 +168,17 @@ describe('helm/kebap-portal', () => {
         find(r.objects, 'ConfigMap').data['app-config.kebap.yaml'],
       );
     expect(config(a).kebap.argocd.project).toBe('default');
-    expect(config(a).backend.workingDirectory).toBe('/workspace/tasks');
+    // the scaffolder refuses to start unless its working directory exists
+    // and is writable: it must be a writable mount, not a folder below one
+    const mounts = find(
+      a.objects,
+      'Deployment',
+    ).spec.template.spec.containers[0].volumeMounts.filter(
+      (m: any) => !m.readOnly,
+    );
+    expect(mounts.map((m: any) => m.mountPath)).toContain(
+      config(a).backend.workingDirectory,
+    );
     expect(config(a).scaffolder.taskRecovery).toEqual({
       enabled: true,
       workspaceProvider: 'database',
