@@ -28,6 +28,7 @@ stop_backend() {
   backend_pgid=""
 }
 cleanup() {
+  set +e # everything below runs, whatever fails
   stop_backend TERM
   # keep the backend logs for a look after a failure (test-results/ is git-ignored)
   mkdir -p "$KEBAP_ROOT/test-results/logs"
