@@ -33,6 +33,7 @@ export type { ApplyResult } from './kubernetes/applyObjects';
 export {
   kubernetesPermissions,
   kubernetesResources,
+  orderResources,
   refString,
   resourceOf,
   resourcePath,

@@ -38,17 +38,10 @@ const portal = { namespace: 'kebap', name: 'kebap-portal' };
 
 /**
  * Requests the portal's code makes that the chart deliberately does NOT
- * allow. Each is a defect in the code, not in the chart; the test fails when
- * one is fixed (remove it here) or when a new one appears.
+ * allow: each would be a defect in the code, not in the chart. None today
+ * (decommission lists only the kinds orders contain, never Secrets).
  */
-const KNOWN_DENIED = [
-  // kebap:decommission lists every kind of `kubernetesResources` across all
-  // namespaces, Secrets included, although no order writes a Secret. The
-  // portal must not read Secrets cluster-wide: with this chart, decommission
-  // in kubernetes delivery fails with 403 until Secret is dropped from
-  // `kubernetesResources` (plugins/kebap-node).
-  'list secrets (cluster-wide)',
-];
+const KNOWN_DENIED: string[] = [];
 
 /**
  * Orders that fail in kubernetes delivery before any RBAC question: each a
@@ -250,9 +243,7 @@ describe('the chart’s RBAC allows every Kubernetes call the portal makes', () 
         entityRef: entity,
         owner,
         confirm: name,
-      }).catch(
-        () => undefined, // the known denied list fails it on a real cluster
-      );
+      });
     }
     for (const r of proxy.requests) calls.push(...requestAttributes(r));
     for (const r of proxy.requests.slice(readsFrom, readsTo))

@@ -51,6 +51,28 @@ describe('applyObjects', () => {
   });
   afterEach(() => api.stop());
 
+  it('refuses an order that contains a kind the portal only reads, before any call', async () => {
+    const secret: OrderObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: 'vc-alpha', ...meta },
+      stringData: { token: 'x' },
+    };
+    await expect(
+      applyObjects({
+        client,
+        objects: [...order(), secret],
+        fieldManager: 'kebap-portal',
+        mayOverwrite,
+        logger,
+      }),
+    ).rejects.toThrow(
+      'kind: orders never contain a Secret (v1/Secret/vc-alpha/creds)',
+    );
+    expect(api.calls).toEqual([]);
+    expect(api.objects()).toEqual([]);
+  });
+
   it('applies the Namespace before the objects in it, and converges on a re-run', async () => {
     const first = await applyObjects({
       client,

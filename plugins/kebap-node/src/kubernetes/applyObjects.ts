@@ -1,4 +1,4 @@
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import type { OrderObject } from '@internal/plugin-kebap-common';
 import { KubernetesClient } from './KubernetesClient';
@@ -57,6 +57,15 @@ export async function applyObjects(options: {
 }): Promise<ApplyResult> {
   const { client, objects, fieldManager, logger } = options;
   const concurrency = options.concurrency ?? 8;
+  for (const o of objects) {
+    if (resourceOf(o.apiVersion, o.kind).ordered === false) {
+      throw new InputError(
+        `kind: orders never contain a ${o.kind} (${refString(
+          refOf(o),
+        )}); the portal only reads them`,
+      );
+    }
+  }
   const existing = new Map<string, OrderObject | undefined>();
   try {
     await pool(objects, concurrency, async o => {

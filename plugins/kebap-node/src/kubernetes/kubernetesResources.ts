@@ -7,6 +7,12 @@ export interface KubernetesResource {
   kind: string;
   plural: string;
   namespaced: boolean;
+  /**
+   * false for kinds the portal only reads (the status cache's Argo CD
+   * cluster Secrets): orders never contain them, so they are never written,
+   * and decommissioning never lists them.
+   */
+  ordered?: false;
 }
 
 /**
@@ -48,6 +54,7 @@ export const kubernetesResources: readonly KubernetesResource[] = [
     kind: 'Secret',
     plural: 'secrets',
     namespaced: true,
+    ordered: false,
   },
   {
     group: 'rbac.authorization.k8s.io',
@@ -99,6 +106,13 @@ export const kubernetesResources: readonly KubernetesResource[] = [
     namespaced: false,
   },
 ];
+
+/**
+ * The kinds an order may contain: what deliveries write and what
+ * decommissioning and expiry list by the order's labels.
+ */
+export const orderResources: readonly KubernetesResource[] =
+  kubernetesResources.filter(r => r.ordered !== false);
 
 /** The verbs the client uses, per API group and resource: what RBAC must grant. */
 export const kubernetesPermissions = kubernetesResources.map(r => ({

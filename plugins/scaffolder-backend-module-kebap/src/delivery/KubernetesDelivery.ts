@@ -3,7 +3,7 @@ import { KEBAP_LABELS } from '@internal/plugin-kebap-common';
 import {
   applyObjects,
   deleteObjects,
-  kubernetesResources,
+  orderResources,
   KubernetesClient,
   refString,
 } from '@internal/plugin-kebap-node';
@@ -89,7 +89,7 @@ export class KubernetesDelivery implements OrderDelivery {
     const selector = `${KEBAP_LABELS.order}=${order.name},${KEBAP_LABELS.env}=${order.env}`;
     const found = (
       await Promise.all(
-        kubernetesResources.map(r =>
+        orderResources.map(r =>
           this.client.list({
             apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
             kind: r.kind,

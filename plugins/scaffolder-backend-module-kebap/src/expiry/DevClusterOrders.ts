@@ -10,7 +10,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import {
   KubernetesClient,
-  kubernetesResources,
+  orderResources,
 } from '@internal/plugin-kebap-node';
 import { OrderDelivery, OrderObject } from '../delivery/OrderDelivery';
 
@@ -178,7 +178,7 @@ export class KubernetesDevClusterOrders implements DevClusterOrderSource {
     const selector = `${KEBAP_LABELS.kind}=vcluster,${KEBAP_LABELS.managedBy}=${KEBAP_MANAGER}`;
     const found = (
       await Promise.all(
-        kubernetesResources.map(r =>
+        orderResources.map(r =>
           this.client.list({
             apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
             kind: r.kind,
