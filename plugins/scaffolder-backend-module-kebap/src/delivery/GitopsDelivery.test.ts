@@ -58,6 +58,38 @@ describe('GitopsDelivery', () => {
 
   const log = () => git.log({ fs, dir: delivery.repoPath });
 
+  it('refuses to replace a part that holds another kind of order, even under other object names', async () => {
+    const labelled = (name: string, kind: string) => ({
+      ...object('Namespace', name, 'group:default/team-a'),
+      metadata: {
+        name,
+        labels: { 'kebap.io/kind': kind },
+        annotations: { 'kebap.io/owner-ref': 'group:default/team-a' },
+      },
+    });
+    const first = await delivery.deliver(
+      order('alpha', 'group:default/team-a', [labelled('ns-a', 'cluster')]),
+      { logger },
+    );
+    await expect(
+      delivery.deliver(
+        order('alpha', 'group:default/team-a', [labelled('ns-b', 'database')]),
+        { logger },
+      ),
+    ).rejects.toThrow(
+      'Order dev/alpha is a cluster order; a database order cannot take its name (choose another name); nothing was written. v1/Namespace/ns-a',
+    );
+    expect((await log())[0].oid).toBe(first.commit);
+    // the same kind replaces the part as before
+    await delivery.deliver(
+      order('alpha', 'group:default/team-a', [labelled('ns-c', 'cluster')]),
+      { logger },
+    );
+    expect(
+      (await delivery.readFolder('orders/dev/alpha/vcluster')).size,
+    ).toBe(1);
+  });
+
   it('creates the repository on first use and commits one file per object in orders/<env>/<name>/', async () => {
     const result = await delivery.deliver(
       order('alpha', 'group:default/team-a', [

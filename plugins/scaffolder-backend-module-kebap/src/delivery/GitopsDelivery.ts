@@ -4,6 +4,7 @@ import git from 'isomorphic-git';
 import yaml from 'yaml';
 import { ConflictError, InputError } from '@backstage/errors';
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { KEBAP_LABELS } from '@internal/plugin-kebap-common';
 import {
   DeliveryResult,
   Order,
@@ -15,7 +16,7 @@ import {
 /** Decides whether an existing object may be replaced by this order. */
 export type MayOverwrite = (
   existing: OrderObject,
-  order: Pick<Order, 'name' | 'ownerRef'>,
+  order: Pick<Order, 'name' | 'ownerRef'> & Partial<Pick<Order, 'objects'>>,
 ) => true | string;
 
 const author = { name: 'KEBAP portal', email: 'kebap-portal@localhost' };
@@ -87,6 +88,7 @@ export class GitopsDelivery implements OrderDelivery {
     await this.ensureRepo();
     this.checkOwnership(await this.readFolder(folder), order);
     const existing = await this.readFolder(partFolder);
+    this.checkSameKind(existing, order);
 
     const abs = path.join(this.dir, partFolder);
     await fs.promises.mkdir(abs, { recursive: true });
@@ -243,6 +245,31 @@ export class GitopsDelivery implements OrderDelivery {
     };
     await walk('');
     return out;
+  }
+
+  /**
+   * A part is replaced whole, so what it holds must be of the same kind of
+   * order: a database named like a prod cluster of the same team must not
+   * replace the cluster's Stack.
+   */
+  private checkSameKind(existing: Map<string, OrderObject>, order: Order) {
+    const kinds = new Set(
+      order.objects.map(o => o.metadata.labels?.[KEBAP_LABELS.kind]),
+    );
+    for (const obj of existing.values()) {
+      const kind = obj.metadata.labels?.[KEBAP_LABELS.kind];
+      if (kind && !kinds.has(kind)) {
+        throw new ConflictError(
+          `Order ${order.env}/${order.name} is a ${kind} order; a ${[
+            ...kinds,
+          ].join(
+            ', ',
+          )} order cannot take its name (choose another name); nothing was written. ${refOf(
+            obj,
+          )}`,
+        );
+      }
+    }
   }
 
   private checkOwnership(

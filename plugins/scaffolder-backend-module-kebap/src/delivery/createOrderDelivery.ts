@@ -1,18 +1,29 @@
-import { isOwnedBy } from '@internal/plugin-kebap-common';
+import { isOwnedBy, KEBAP_LABELS } from '@internal/plugin-kebap-common';
 import { KebapSettings } from '../KebapSettings';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { GitopsDelivery, MayOverwrite } from './GitopsDelivery';
 import { KubernetesDelivery } from './KubernetesDelivery';
 import { RemoteGitopsDelivery } from './RemoteGitopsDelivery';
 import { ScmIntegrationRegistry } from '@backstage/integration';
-import { OrderDelivery } from './OrderDelivery';
+import { OrderDelivery, refOf } from './OrderDelivery';
 
 /** The ownership rule shared by both delivery modes. */
-export const mayOverwriteOrder: MayOverwrite = (existing, order) =>
-  isOwnedBy(existing.metadata, {
+export const mayOverwriteOrder: MayOverwrite = (existing, order) => {
+  const owned = isOwnedBy(existing.metadata, {
     orderName: order.name,
     ownerRef: order.ownerRef,
   });
+  if (owned !== true) return owned;
+  // the same object written by an order of another kind (a database named
+  // like a prod cluster): never replace it
+  const replacement = order.objects?.find(o => refOf(o) === refOf(existing));
+  const was = existing.metadata.labels?.[KEBAP_LABELS.kind];
+  const now = replacement?.metadata.labels?.[KEBAP_LABELS.kind];
+  if (replacement && was && now !== was) {
+    return `belongs to the ${was} order ${order.name}, not a ${now} order (choose another name)`;
+  }
+  return true;
+};
 
 /** The delivery that `kebap.delivery.mode` selects. */
 export function createOrderDelivery(options: {

@@ -240,4 +240,20 @@ describeWithSchemas('prod-cluster and database orders in gitops', validator => {
     );
     expect(await committed()).toEqual(before);
   });
+
+  it('refuses a database named like the same team’s prod cluster, and leaves the cluster as it was', async () => {
+    await order('prod-cluster', { name: 'shared-name', owner, cloud: 'aws' });
+    const before = await committed();
+    await expect(
+      order('database', {
+        name: 'shared-name',
+        owner,
+        namespace: 'team-payments',
+        cloud: 'aws',
+      }),
+    ).rejects.toThrow(
+      /Stack\/kebap-stacks\/shared-name: belongs to the cluster order shared-name, not a database order/,
+    );
+    expect(await committed()).toEqual(before);
+  });
 });

@@ -155,3 +155,28 @@ it('orders a database and a prod cluster, then decommissions each with all its o
   });
   expect(objectsOf('payments')).toEqual([]);
 });
+
+it('refuses a database named like the same team’s prod cluster, and leaves the cluster as it was', async () => {
+  await order('prod-cluster', { name: 'shared-name', owner, cloud: 'gcp' });
+  const stackOf = () =>
+    api
+      .objects()
+      .find(o => o.kind === 'Stack' && o.metadata.name === 'shared-name');
+  const before = JSON.stringify(stackOf());
+  await expect(
+    order('database', {
+      name: 'shared-name',
+      owner,
+      namespace: 'team-payments',
+      cloud: 'gcp',
+    }),
+  ).rejects.toThrow(
+    /Stack\/kebap-stacks\/shared-name: belongs to the cluster order shared-name, not a database order/,
+  );
+  expect(JSON.stringify(stackOf())).toEqual(before);
+  expect(objectsOf('shared-name')).toEqual([
+    'ExternalSecret kebap-stacks/shared-name-cloud',
+    'Program kebap-stacks/shared-name-program',
+    'Stack kebap-stacks/shared-name',
+  ]);
+});
