@@ -123,6 +123,23 @@ describe.each(templates.map(t => [t.folder, t] as const))(
       expect(new Set(ids).size).toBe(ids.length);
     });
 
+    it('starts over after a backend restart when its steps only order through kebap:* and built-ins that can run twice', () => {
+      // publish:* and pulumi:* cannot run twice safely (a repository that
+      // already exists, a second `pulumi new`): such templates stay off
+      const rerunnable = template.steps.every(
+        s => s.action.startsWith('kebap:') || s.action === 'fetch:plain',
+      );
+      expect({
+        template: template.folder,
+        recovery: template.doc.spec.EXPERIMENTAL_recovery,
+      }).toEqual({
+        template: template.folder,
+        recovery: rerunnable
+          ? { EXPERIMENTAL_strategy: 'startOver' }
+          : undefined,
+      });
+    });
+
     it('validates in the form what it asks', () => {
       const problems: string[] = [];
       for (const page of template.pages) {
