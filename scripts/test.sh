@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: set-up (Node 22, Yarn 4,
 # dependencies), type check, lint, unit and integration tests, build of app
-# and backend, production-config boot test on PostgreSQL, browser tests in
+# and backend, production-config boot test on PostgreSQL, task recovery after
+# a killed backend on PostgreSQL, browser tests in
 # Debian's Chromium. Prints each stage's duration and a closing count.
 # Usage: scripts/test.sh [stage ...]   (default: all stages)
 source "$(dirname "$0")/lib/toolchain.sh"
@@ -53,9 +54,10 @@ s_lint()       { yarn backstage-cli repo lint; }
 s_unit()       { yarn backstage-cli repo test --watchAll=false; }
 s_build()      { yarn build:all >"$logs/build-output.log" 2>&1 || { tail -40 "$logs/build-output.log"; return 1; }; echo "app and backend built"; }
 s_production() { bash scripts/test-production.sh; }
+s_recovery()   { bash scripts/test-recovery.sh; }
 s_e2e()        { ensure_chromium && rm -rf test-results/e2e-data && yarn playwright test; }
 
-all=(setup typecheck lint unit build production e2e)
+all=(setup typecheck lint unit build production recovery e2e)
 wanted=("${@:-${all[@]}}")
 cd "$KEBAP_ROOT"
 # set-up runs in this shell: later stages need its PATH
