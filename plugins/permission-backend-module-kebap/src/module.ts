@@ -7,8 +7,7 @@ import { KebapPermissionPolicy } from './KebapPermissionPolicy';
 
 /**
  * The KEBAP portal's permission policy as a module of the permission
- * backend: `backend.add(import('@internal/plugin-permission-backend-module-kebap'))`
- * in place of the allow-all policy.
+ * backend; the backend adds this package in place of the allow-all policy.
  */
 export const permissionModuleKebapPolicy = createBackendModule({
   pluginId: 'permission',

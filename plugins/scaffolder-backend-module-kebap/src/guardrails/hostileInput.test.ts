@@ -13,7 +13,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import Ajv from 'ajv';
 import { InputError } from '@backstage/errors';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';

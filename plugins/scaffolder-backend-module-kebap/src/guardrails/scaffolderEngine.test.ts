@@ -19,7 +19,6 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
 import { scaffolderModuleKebap } from '../module';
@@ -79,7 +78,6 @@ describe("secret hygiene through the scaffolder's own engine (gitops delivery)",
     });
     const backend = await startTestBackend({
       features: [
-        // eslint-disable-next-line @backstage/no-undeclared-imports
         require('@backstage/plugin-scaffolder-backend').default,
         scaffolderModuleKebap,
         catalogServiceMock.factory({ entities }),

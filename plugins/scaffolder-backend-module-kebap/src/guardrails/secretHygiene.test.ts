@@ -25,19 +25,18 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import {
   KebapOrdersEntityProvider,
   orderToEntity,
 } from '@internal/plugin-catalog-backend-module-kebap';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
-import express from 'express'; // eslint-disable-line @backstage/no-undeclared-imports
+import express from 'express';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 // the status route's answers are part of what must hold no secret; this test
 // mounts that plugin's router (test-only import of another plugin)
-// eslint-disable-next-line @backstage/no-undeclared-imports, @backstage/no-mixed-plugin-imports
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import {
   apiOrderReader,
   createRouter,

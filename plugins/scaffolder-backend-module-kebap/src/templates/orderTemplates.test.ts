@@ -17,14 +17,13 @@ import {
 } from '@backstage/plugin-scaffolder-node';
 import { describeWithSchemas } from '@internal/plugin-kebap-common/testing';
 // the catalog module reads what the orders committed (test only)
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { KebapOrdersEntityProvider } from '@internal/plugin-catalog-backend-module-kebap';
 import { scaffolderModuleKebap } from '../module';
 import {
   exampleParameters,
   readTemplateFiles,
   runTemplateSteps,
-} from './runTemplateSteps';
+} from './__testUtils__/runTemplateSteps';
 
 // real git commits and a test backend: slower than a unit test on a busy machine
 jest.setTimeout(60_000);

@@ -19,7 +19,7 @@ import {
   exampleParameters,
   readTemplateFiles,
   runTemplateSteps,
-} from './runTemplateSteps';
+} from './__testUtils__/runTemplateSteps';
 
 // a test backend and an HTTP API double: slower than a unit test on a busy machine
 jest.setTimeout(60_000);

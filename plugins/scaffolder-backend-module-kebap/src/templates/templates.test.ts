@@ -22,7 +22,7 @@ import {
   exampleParameters,
   readTemplateFiles,
   runTemplateSteps,
-} from './runTemplateSteps';
+} from './__testUtils__/runTemplateSteps';
 
 // real git commits and a test backend: slower than a unit test on a busy machine
 jest.setTimeout(60_000);

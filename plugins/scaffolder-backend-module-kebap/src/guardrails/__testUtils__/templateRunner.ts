@@ -14,7 +14,6 @@ import path from 'node:path';
 import yaml from 'yaml';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { validate as validateJsonSchema } from 'jsonschema';
 import { InputError } from '@backstage/errors';
 import { createRecordingLogger } from '../../testing/createRecordingLogger';

@@ -17,14 +17,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 // a test helper, used by the tests only
-// eslint-disable-next-line @backstage/no-undeclared-imports
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { TemplateAction } from '@backstage/plugin-scaffolder-node';
-import { createRecordingLogger } from '../testing/createRecordingLogger';
+import { createRecordingLogger } from '../../testing/createRecordingLogger';
 
 /** The repository root (this file is plugins/<pkg>/src/templates/). */
 // eslint-disable-next-line no-restricted-syntax
-export const repositoryRoot = path.resolve(__dirname, '../../../..');
+export const repositoryRoot = path.resolve(__dirname, '../../../../..');
 
 /** Scaffolder built-in actions the portal's templates may use. */
 export const BUILTIN_ACTIONS = [
