@@ -33,6 +33,9 @@ backend.add(
   import('@backstage/plugin-scaffolder-backend-module-notifications'),
 );
 backend.add(import('@internal/plugin-scaffolder-backend-module-kebap'));
+// publish:github, for the prod-cluster-git template (a GitHub integration token
+// in integrations.github; without one the step fails with the integration's message)
+backend.add(import('@backstage/plugin-scaffolder-backend-module-github'));
 // order status for the entity cards: /api/kebap/status/:kind/:namespace/:name
 backend.add(import('@internal/plugin-kebap-backend'));
 
