@@ -77,7 +77,10 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
   ).toHaveAttribute(
     'href',
     `/create/templates/default/extend-dev-cluster?formData=${encodeURIComponent(
-      JSON.stringify({ order: `resource:default/dev-${name}` }),
+      JSON.stringify({
+        order: `resource:default/dev-${name}`,
+        owner: 'group:default/team-payments',
+      }),
     )}`,
   );
   fs.mkdirSync(screenshots, { recursive: true });

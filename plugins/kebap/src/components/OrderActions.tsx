@@ -14,7 +14,8 @@ export function templateUrl(
 
 /**
  * What a developer can do next with the order: extend a dev cluster's
- * lifetime, or decommission it; both open a template prefilled with the order.
+ * lifetime, or decommission it; both open a template prefilled with the order
+ * and its owner.
  */
 export function OrderActions(props: {
   entityRef: string;
@@ -22,7 +23,9 @@ export function OrderActions(props: {
 }) {
   const { entityRef, status } = props;
   const expires = Boolean(status?.order?.expiresAt);
-  const formData = { order: entityRef };
+  // both templates ask for the order and its owner: prefill what the portal knows
+  const formData: Record<string, string> = { order: entityRef };
+  if (status?.order?.owner) formData.owner = status.order.owner;
   return (
     <Box display="flex" style={{ gap: 8 }} flexWrap="wrap" mt={2}>
       {expires && (

@@ -353,12 +353,15 @@ describe('OrderStatusCard', () => {
     expect(document.body.innerHTML).not.toContain('hunter2-leaked');
   });
 
-  it('dev cluster expiry: "expires in N days", Extend lifetime and Decommission prefilled with the order', async () => {
+  it('dev cluster expiry: "expires in N days", Extend lifetime and Decommission prefilled with the order and its owner', async () => {
     await renderCard(fakeApi(readyVClusterStatus()));
     await headline();
     expect(screen.getByText(/expires in 5 days/)).toBeInTheDocument();
     const formData = encodeURIComponent(
-      JSON.stringify({ order: 'resource:default/dev-alpha' }),
+      JSON.stringify({
+        order: 'resource:default/dev-alpha',
+        owner: 'group:default/team-payments',
+      }),
     );
     expect(
       screen.getByRole('button', { name: 'Extend lifetime' }),
