@@ -15,6 +15,8 @@ import {
   scaffolderActionsExtensionPoint,
   TemplateAction,
 } from '@backstage/plugin-scaffolder-node';
+import Ajv from 'ajv';
+import { RESERVED_NAMES } from '@internal/plugin-kebap-common';
 import { describeWithSchemas } from '@internal/plugin-kebap-common/testing';
 import { scaffolderModuleKebap } from '../module';
 import {
@@ -271,6 +273,36 @@ describe('an invalid name never reaches a step', () => {
         /step '[^']+' \(kebap:[a-z:-]+\): (name|order): 'Bad_Name'/,
       );
       expect(await repoState()).toBe(before);
+    },
+  );
+});
+
+describe('the forms refuse the names the platform keeps', () => {
+  const named = templates.filter(t =>
+    t.pages.some(p => p.properties?.name && t.folder !== 'pulumi-project'),
+  );
+
+  it('covers every ordering template', () => {
+    expect(named.map(t => t.folder).sort()).toEqual([
+      'database',
+      'dev-cluster',
+      'prod-cluster',
+      'prod-cluster-git',
+    ]);
+  });
+
+  it.each(named.map(t => [t.folder, t] as const))(
+    '%s refuses each of RESERVED_NAMES in its form, and nothing else the actions allow',
+    (_folder, template) => {
+      const page = template.pages.find(p => p.properties?.name)!;
+      const validate = new Ajv({ strict: false }).compile(page.properties.name);
+      for (const reserved of RESERVED_NAMES) {
+        expect({ reserved, valid: validate(reserved) }).toEqual({
+          reserved,
+          valid: false,
+        });
+      }
+      expect(validate('payments')).toBe(true);
     },
   );
 });
