@@ -783,7 +783,7 @@ describeWithSchemas('gitops/ against the real CRDs', validator => {
       m.obj.apiVersion,
     ),
   );
-  it('has custom resources of every operator', () => {
+  it('has custom resources of every operator, each validated below', () => {
     expect(new Set(custom.map(m => m.obj.kind))).toEqual(
       new Set([
         'Application',
@@ -791,6 +791,8 @@ describeWithSchemas('gitops/ against the real CRDs', validator => {
         'AppProject',
         'ClusterSecretStore',
         'ClusterPolicy',
+        // the Stacks' Pulumi access token (platform/stacks)
+        'ExternalSecret',
       ]),
     );
   });
