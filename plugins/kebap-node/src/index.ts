@@ -28,6 +28,7 @@ export {
   applyObjects,
   applyObjectsSequentially,
   deleteObjects,
+  listOrderObjects,
 } from './kubernetes/applyObjects';
 export type { ApplyResult } from './kubernetes/applyObjects';
 export {

@@ -6,7 +6,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import { FakeKubernetesApi } from '../testing/FakeKubernetesApi';
 import { KubernetesClient } from './KubernetesClient';
-import { applyObjects, deleteObjects } from './applyObjects';
+import { applyObjects, deleteObjects, listOrderObjects } from './applyObjects';
 
 const meta = orderMetadata({
   orderName: 'alpha',
@@ -50,6 +50,30 @@ describe('applyObjects', () => {
     });
   });
   afterEach(() => api.stop());
+
+  it('lists an order’s objects by label over the kinds orders contain, never Secrets', async () => {
+    for (const o of order()) api.seed(o, { manager: 'kebap-portal' });
+    api.seed(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'labelled-alike', namespace: 'vc-alpha', ...meta },
+      },
+      { manager: 'someone-else' },
+    );
+    const found = await listOrderObjects({
+      client,
+      labelSelector: 'kebap.io/order=alpha,kebap.io/env=dev',
+    });
+    expect(found.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'LimitRange/limits',
+      'Namespace/vc-alpha',
+      'ResourceQuota/quota',
+    ]);
+    expect(api.calls.filter(c => /\/api\/v1\/(.*\/)?secrets/.test(c.path))).toEqual(
+      [],
+    );
+  });
 
   it('refuses an order that contains a kind the portal only reads, before any call', async () => {
     const secret: OrderObject = {

@@ -2,7 +2,12 @@ import { ConflictError, InputError } from '@backstage/errors';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import type { OrderObject } from '@internal/plugin-kebap-common';
 import { KubernetesClient } from './KubernetesClient';
-import { ObjectRef, refString, resourceOf } from './kubernetesResources';
+import {
+  ObjectRef,
+  orderResources,
+  refString,
+  resourceOf,
+} from './kubernetesResources';
 
 /** What applying an order did. */
 export interface ApplyResult {
@@ -199,4 +204,25 @@ export async function deleteObjects(options: {
     throw err;
   }
   return deleted;
+}
+
+/**
+ * Every object of the kinds orders contain (`orderResources`, never Secrets)
+ * that matches a label selector, across all namespaces: one LIST per kind,
+ * sent at once.
+ */
+export async function listOrderObjects(options: {
+  client: KubernetesClient;
+  labelSelector: string;
+}): Promise<OrderObject[]> {
+  const lists = await Promise.all(
+    orderResources.map(r =>
+      options.client.list({
+        apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
+        kind: r.kind,
+        labelSelector: options.labelSelector,
+      }),
+    ),
+  );
+  return lists.flat();
 }

@@ -3,7 +3,7 @@ import { KEBAP_LABELS } from '@internal/plugin-kebap-common';
 import {
   applyObjects,
   deleteObjects,
-  orderResources,
+  listOrderObjects,
   KubernetesClient,
   refString,
 } from '@internal/plugin-kebap-node';
@@ -87,17 +87,10 @@ export class KubernetesDelivery implements OrderDelivery {
     options: { logger: LoggerService },
   ): Promise<DeliveryResult> {
     const selector = `${KEBAP_LABELS.order}=${order.name},${KEBAP_LABELS.env}=${order.env}`;
-    const found = (
-      await Promise.all(
-        orderResources.map(r =>
-          this.client.list({
-            apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
-            kind: r.kind,
-            labelSelector: selector,
-          }),
-        ),
-      )
-    ).flat();
+    const found = await listOrderObjects({
+      client: this.client,
+      labelSelector: selector,
+    });
     const refs = found.map(o => ({
       apiVersion: o.apiVersion,
       kind: o.kind,

@@ -10,7 +10,7 @@ import {
 } from '@internal/plugin-kebap-common';
 import {
   KubernetesClient,
-  orderResources,
+  listOrderObjects,
 } from '@internal/plugin-kebap-node';
 import { OrderDelivery, OrderObject } from '../delivery/OrderDelivery';
 
@@ -176,17 +176,10 @@ export class KubernetesDevClusterOrders implements DevClusterOrderSource {
 
   async list(): Promise<DevClusterOrder[]> {
     const selector = `${KEBAP_LABELS.kind}=vcluster,${KEBAP_LABELS.managedBy}=${KEBAP_MANAGER}`;
-    const found = (
-      await Promise.all(
-        orderResources.map(r =>
-          this.client.list({
-            apiVersion: r.group ? `${r.group}/${r.version}` : r.version,
-            kind: r.kind,
-            labelSelector: selector,
-          }),
-        ),
-      )
-    ).flat();
+    const found = await listOrderObjects({
+      client: this.client,
+      labelSelector: selector,
+    });
     const byOrder = new Map<string, OrderObject[]>();
     for (const obj of found) {
       const labels = obj.metadata.labels ?? {};
