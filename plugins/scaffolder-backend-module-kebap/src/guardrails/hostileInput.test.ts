@@ -28,9 +28,9 @@ import {
   ownerB,
   sampleParameters,
   startFakeCluster,
-  startModuleActions,
   tempDir,
 } from './__testUtils__/orderHarness';
+import { startModuleActions } from '../__testUtils__/startModuleActions';
 import {
   loadTemplates,
   parameterProperties,

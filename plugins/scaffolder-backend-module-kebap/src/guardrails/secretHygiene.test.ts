@@ -54,9 +54,9 @@ import {
   echoingPulumi,
   sentinel,
   startFakeCluster,
-  startModuleActions,
   tempDir,
 } from './__testUtils__/orderHarness';
+import { startModuleActions } from '../__testUtils__/startModuleActions';
 import {
   loadTemplates,
   runTemplate,

@@ -10,15 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import yaml from 'yaml';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import {
-  scaffolderActionsExtensionPoint,
-  TemplateAction,
-} from '@backstage/plugin-scaffolder-node';
+import { mockServices } from '@backstage/backend-test-utils';
+import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { describeWithSchemas } from '@internal/plugin-kebap-common/testing';
 // the catalog module reads what the orders committed (test only)
 import { KebapOrdersEntityProvider } from '@internal/plugin-catalog-backend-module-kebap';
-import { scaffolderModuleKebap } from '../module';
+import { startModuleActions } from '../__testUtils__/startModuleActions';
 import {
   exampleParameters,
   readTemplateFiles,
@@ -40,26 +37,9 @@ let repoPath: string;
 beforeAll(async () => {
   tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'order-templates-'));
   repoPath = path.join(tmp, 'repo');
-  actions = new Map();
-  const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        scaffolderActionsExtensionPoint,
-        {
-          addActions: (...added: TemplateAction<any, any, any>[]) => {
-            for (const a of added) actions.set(a.id, a);
-          },
-        },
-      ],
-    ],
-    features: [
-      scaffolderModuleKebap,
-      mockServices.rootConfig.factory({
-        data: { kebap: { delivery: { gitops: { repoPath } } } },
-      }),
-    ],
-  });
-  stop = () => backend.stop();
+  ({ actions, stop } = await startModuleActions({
+    kebap: { delivery: { gitops: { repoPath } } },
+  }));
 });
 
 afterAll(async () => {

@@ -8,13 +8,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import {
-  scaffolderActionsExtensionPoint,
-  TemplateAction,
-} from '@backstage/plugin-scaffolder-node';
+import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
-import { scaffolderModuleKebap } from '../module';
+import { startModuleActions } from '../__testUtils__/startModuleActions';
+import { clusterConfig } from '../guardrails/__testUtils__/orderHarness';
 import {
   exampleParameters,
   readTemplateFiles,
@@ -41,48 +38,13 @@ beforeAll(async () => {
       { manager: 'platform-install' },
     );
   }
-  actions = new Map();
-  const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        scaffolderActionsExtensionPoint,
-        {
-          addActions: (...added: TemplateAction<any, any, any>[]) => {
-            for (const a of added) actions.set(a.id, a);
-          },
-        },
-      ],
-    ],
-    features: [
-      scaffolderModuleKebap,
-      mockServices.rootConfig.factory({
-        data: {
-          kubernetes: {
-            serviceLocatorMethod: { type: 'multiTenant' },
-            clusterLocatorMethods: [
-              {
-                type: 'config',
-                clusters: [
-                  {
-                    name: 'control-plane',
-                    url: api.baseUrl,
-                    authProvider: 'serviceAccount',
-                    serviceAccountToken: 'test-token',
-                    skipTLSVerify: true,
-                  },
-                ],
-              },
-            ],
-          },
-          kebap: {
-            delivery: { mode: 'kubernetes' },
-            kubernetes: { clusterName: 'control-plane' },
-          },
-        },
-      }),
-    ],
-  });
-  stop = () => backend.stop();
+  ({ actions, stop } = await startModuleActions({
+    ...clusterConfig(api),
+    kebap: {
+      delivery: { mode: 'kubernetes' },
+      kubernetes: { clusterName: 'control-plane' },
+    },
+  }));
 });
 
 afterAll(async () => {

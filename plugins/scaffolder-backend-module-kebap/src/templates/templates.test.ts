@@ -10,15 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'yaml';
 import git from 'isomorphic-git';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import {
-  scaffolderActionsExtensionPoint,
-  TemplateAction,
-} from '@backstage/plugin-scaffolder-node';
+import { TemplateAction } from '@backstage/plugin-scaffolder-node';
 import Ajv from 'ajv';
 import { RESERVED_NAMES } from '@internal/plugin-kebap-common';
 import { describeWithSchemas } from '@internal/plugin-kebap-common/testing';
-import { scaffolderModuleKebap } from '../module';
+import { startModuleActions } from '../__testUtils__/startModuleActions';
 import {
   BUILTIN_ACTIONS,
   exampleParameters,
@@ -36,28 +32,9 @@ let tmp: string;
 
 beforeAll(async () => {
   tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'templates-'));
-  actions = new Map();
-  const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        scaffolderActionsExtensionPoint,
-        {
-          addActions: (...added: TemplateAction<any, any, any>[]) => {
-            for (const a of added) actions.set(a.id, a);
-          },
-        },
-      ],
-    ],
-    features: [
-      scaffolderModuleKebap,
-      mockServices.rootConfig.factory({
-        data: {
-          kebap: { delivery: { gitops: { repoPath: path.join(tmp, 'repo') } } },
-        },
-      }),
-    ],
-  });
-  stop = () => backend.stop();
+  ({ actions, stop } = await startModuleActions({
+    kebap: { delivery: { gitops: { repoPath: path.join(tmp, 'repo') } } },
+  }));
   // templates that act on an existing order (decommission, extend) find one:
   // the dev cluster 'example', ordered for real before the dry runs
   const devCluster = templates.find(t => t.folder === 'dev-cluster')!;

@@ -10,13 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import git from 'isomorphic-git';
 import { randomBytes } from 'node:crypto';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import {
-  scaffolderActionsExtensionPoint,
-  TemplateAction,
-} from '@backstage/plugin-scaffolder-node';
 import { FakeKubernetesApi } from '@internal/plugin-kebap-node/testing';
-import { scaffolderModuleKebap } from '../../module';
 import { LoadedTemplate, parameterProperties } from './templateRunner';
 
 /** A random value that cannot occur by chance: `SENTINEL-<label>-<hex>`. */
@@ -27,30 +21,6 @@ export function sentinel(label: string): string {
 export const ownerA = 'group:default/team-payments';
 export const ownerB = 'group:default/team-search';
 
-/**
- * Starts a test backend with the KEBAP scaffolder module on `config` and
- * returns the actions it registered, by id, and a stop function.
- */
-export async function startModuleActions(config: Record<string, unknown>) {
-  const actions = new Map<string, TemplateAction<any, any, any>>();
-  const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        scaffolderActionsExtensionPoint,
-        {
-          addActions: (...added: TemplateAction<any, any, any>[]) => {
-            for (const a of added) actions.set(a.id, a);
-          },
-        },
-      ],
-    ],
-    features: [
-      scaffolderModuleKebap,
-      mockServices.rootConfig.factory({ data: config as any }),
-    ],
-  });
-  return { actions, stop: () => backend.stop() };
-}
 
 /** A temporary folder, removed by the returned function. */
 export async function tempDir(prefix: string) {
