@@ -21,11 +21,7 @@ export function validateSecretName(
   options: { field: string },
 ): Issue[] {
   const { field } = options;
-  if (typeof value !== 'string' || !value) {
-    return [
-      { field, rule: 'required', message: 'is required and must be text' },
-    ];
-  }
+  if (!isText(value)) return required(field);
   if (value.length > 253 || !dns1123Subdomain.test(value)) {
     return [
       {
@@ -133,11 +129,7 @@ export function validateGitUrl(
   options: { field: string },
 ): Issue[] {
   const { field } = options;
-  if (typeof value !== 'string' || !value) {
-    return [
-      { field, rule: 'required', message: 'is required and must be text' },
-    ];
-  }
+  if (!isText(value)) return required(field);
   // eslint-disable-next-line no-control-regex
   const bad = /[\s\x00-\x1f\x7f]/.test(value) || value.length > 2000;
   const https =
@@ -261,11 +253,7 @@ export function validateRemoteKey(
   options: { field: string },
 ): Issue[] {
   const { field } = options;
-  if (typeof value !== 'string' || !value) {
-    return [
-      { field, rule: 'required', message: 'is required and must be text' },
-    ];
-  }
+  if (!isText(value)) return required(field);
   if (
     value.length > 1000 ||
     // eslint-disable-next-line no-control-regex
@@ -284,4 +272,12 @@ export function validateRemoteKey(
     ];
   }
   return [];
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+function required(field: string): Issue[] {
+  return [{ field, rule: 'required', message: 'is required and must be text' }];
 }
