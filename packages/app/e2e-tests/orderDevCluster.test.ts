@@ -1,21 +1,6 @@
 import path from 'node:path';
 import { test, expect, Page } from '@playwright/test';
-
-const repoRoot = path.resolve(__dirname, '../../..');
-const screenshots = path.join(repoRoot, 'test-results/screenshots');
-
-async function signIn(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('heading', { name: 'KEBAP Catalog' }),
-  ).toBeVisible();
-}
-
-async function pickOwner(page: Page, title: string) {
-  await page.getByRole('textbox', { name: 'Owner' }).click();
-  await page.getByRole('option', { name: title, exact: true }).click();
-}
+import { pickOwner, screenshots, signIn } from './portal';
 
 async function openDevClusterForm(page: Page) {
   await page.goto('/create/templates/default/dev-cluster');

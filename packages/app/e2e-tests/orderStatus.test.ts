@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { test, expect, Page } from '@playwright/test';
+import { pickOwner, screenshots, signIn } from './portal';
 
 /**
  * The status of an order where people look: on the embedded defaults (gitops
@@ -10,23 +11,8 @@ import { test, expect, Page } from '@playwright/test';
  * templates prefilled with the order.
  */
 
-const repoRoot = path.resolve(__dirname, '../../..');
-const screenshots = path.join(repoRoot, 'test-results/screenshots');
 const name = 'e2e-status';
 const entityPath = `/catalog/default/resource/dev-${name}`;
-
-async function signIn(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    page.getByRole('heading', { name: 'KEBAP Catalog' }),
-  ).toBeVisible();
-}
-
-async function pickOwner(page: Page, title: string) {
-  await page.getByRole('textbox', { name: 'Owner' }).click();
-  await page.getByRole('option', { name: title, exact: true }).click();
-}
 
 async function orderDevCluster(page: Page) {
   await page.goto('/create/templates/default/dev-cluster');
