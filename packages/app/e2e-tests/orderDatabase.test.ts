@@ -84,4 +84,20 @@ test('orders a database through the form; it appears in the catalog', async ({
     path: path.join(screenshots, 'database-entity.png'),
     fullPage: true,
   });
+
+  // its status where people look: committed, waiting for Argo CD, with the
+  // order's owner; a database does not expire, so it can only be decommissioned
+  const card = page.getByRole('region', { name: 'Order status' });
+  await expect(
+    card.getByRole('status', { name: /^Order state:/ }),
+  ).toHaveAttribute('data-state', 'pending-sync');
+  await expect(card.getByText('Waiting for Argo CD')).toBeVisible();
+  await expect(card.getByText('team-payments')).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Decommission' })).toBeVisible();
+  await expect(
+    card.getByRole('button', { name: 'Extend lifetime' }),
+  ).toHaveCount(0);
+  await card.screenshot({
+    path: path.join(screenshots, 'database-status-card.png'),
+  });
 });

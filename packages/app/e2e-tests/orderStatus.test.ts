@@ -131,6 +131,10 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
   ).toHaveValue(new RegExp(name));
   await pickOwner(page, 'Payments');
   await page.getByLabel("Type the order's name to confirm").fill(name);
+  await page.screenshot({
+    path: path.join(screenshots, 'decommission-form.png'),
+    fullPage: true,
+  });
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(
