@@ -1,7 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
-import yaml from 'yaml';
 import {
   LoggerService,
   SchedulerServiceTaskRunner,
@@ -11,7 +8,8 @@ import {
   EntityProviderConnection,
 } from '@backstage/plugin-catalog-node';
 import { Entity } from '@backstage/catalog-model';
-import { OrderedObject, orderToEntity } from './orderToEntity';
+import { readCommittedOrders } from '@internal/plugin-kebap-node';
+import { orderToEntity } from './orderToEntity';
 
 /**
  * Materialises a `Resource` entity for every order in the GitOps orders
@@ -76,35 +74,15 @@ export class KebapOrdersEntityProvider implements EntityProvider {
 
   /** The entities of the orders committed at HEAD (none when there is no repository yet). */
   async readOrders(): Promise<Entity[]> {
-    if (!fs.existsSync(path.join(this.repoPath, '.git'))) return [];
-    const oid = await git.resolveRef({ fs, dir: this.repoPath, ref: 'HEAD' });
-    const files = await git.listFiles({ fs, dir: this.repoPath, ref: oid });
-    const byOrder = new Map<string, OrderedObject[]>();
-    for (const file of files) {
-      const m = /^orders\/([a-z0-9-]+)\/([a-z0-9-]+)\/.+\.yaml$/.exec(file);
-      if (!m) continue;
-      const { blob } = await git.readBlob({
-        fs,
-        dir: this.repoPath,
-        oid,
-        filepath: file,
-      });
-      const folder = `orders/${m[1]}/${m[2]}`;
-      try {
-        const obj = yaml.parse(
-          Buffer.from(blob).toString('utf8'),
-        ) as OrderedObject;
-        if (obj?.metadata?.name)
-          byOrder.set(folder, [...(byOrder.get(folder) ?? []), obj]);
-      } catch (e) {
-        this.logger.warn(`Skipping ${file}: not YAML (${e})`);
-      }
-    }
+    const { orders } = await readCommittedOrders({
+      repoPath: this.repoPath,
+      logger: this.logger,
+    });
     const entities: Entity[] = [];
-    for (const [folder, objects] of byOrder) {
+    for (const order of orders.values()) {
       const entity = orderToEntity(
-        objects,
-        `kebap-orders:${path.join(this.repoPath, folder)}`,
+        order.objects.map(o => o.object),
+        `kebap-orders:${path.join(this.repoPath, order.folder)}`,
       );
       if (entity) entities.push(entity);
     }

@@ -43,3 +43,8 @@ export type {
   KubernetesResource,
   ObjectRef,
 } from './kubernetes/kubernetesResources';
+export { readCommittedOrders } from './gitops/readCommittedOrders';
+export type {
+  CommittedObject,
+  CommittedOrder,
+} from './gitops/readCommittedOrders';

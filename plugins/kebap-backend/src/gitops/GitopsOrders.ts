@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
-import yaml from 'yaml';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { OrderObject } from '@internal/plugin-kebap-common';
+import { readCommittedOrders } from '@internal/plugin-kebap-node';
 import { GitopsView } from '../status/buildOrderStatus';
 
 /** One order folder of the repository at HEAD. */
@@ -70,27 +69,17 @@ export class GitopsOrders {
     oid: string,
   ): Promise<{ oid: string; orders: Map<string, GitopsOrder> }> {
     const orders = new Map<string, GitopsOrder>();
-    const files = await git.listFiles({ fs, dir: this.dir, ref: oid });
-    for (const file of files) {
-      const m = /^orders\/([a-z0-9-]+)\/([a-z0-9-]+)\/.+\.yaml$/.exec(file);
-      if (!m) continue;
-      const key = `${m[1]}/${m[2]}`;
-      const { blob } = await git.readBlob({
-        fs,
-        dir: this.dir,
-        oid,
-        filepath: file,
+    const committed = await readCommittedOrders({
+      repoPath: this.dir,
+      ref: oid,
+      logger: this.logger,
+    });
+    for (const [key, order] of committed.orders) {
+      orders.set(key, {
+        env: order.env,
+        name: order.name,
+        objects: order.objects.map(o => o.object),
       });
-      let obj: OrderObject | undefined;
-      try {
-        obj = yaml.parse(Buffer.from(blob).toString('utf8'));
-      } catch (e) {
-        this.logger.warn(`Skipping ${file}: not YAML (${e})`);
-      }
-      if (!obj?.metadata?.name) continue;
-      const order = orders.get(key) ?? { env: m[1], name: m[2], objects: [] };
-      order.objects.push(obj);
-      orders.set(key, order);
     }
     // newest first: the oldest Order commit since the last Decommission
     const commits = await git.log({

@@ -1,7 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
-import yaml from 'yaml';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   KEBAP_ANNOTATIONS,
@@ -11,6 +8,7 @@ import {
 import {
   KubernetesClient,
   listOrderObjects,
+  readCommittedOrders,
 } from '@internal/plugin-kebap-node';
 import { OrderDelivery, OrderObject } from '../delivery/OrderDelivery';
 
@@ -92,34 +90,18 @@ export class GitopsDevClusterOrders implements DevClusterOrderSource {
   }
 
   async list(): Promise<DevClusterOrder[]> {
-    if (!fs.existsSync(path.join(this.repoPath, '.git'))) return [];
-    const dir = this.repoPath;
-    const oid = await git.resolveRef({ fs, dir, ref: 'HEAD' });
-    const files = await git.listFiles({ fs, dir, ref: oid });
-    const byOrder = new Map<string, Map<string, OrderObject[]>>();
-    for (const file of files) {
-      const m = /^orders\/(dev)\/([a-z0-9-]+)\/([a-z0-9-]+)\/[^/]+\.yaml$/.exec(
-        file,
-      );
-      if (!m) continue;
-      const { blob } = await git.readBlob({ fs, dir, oid, filepath: file });
-      let obj: OrderObject;
-      try {
-        obj = yaml.parse(Buffer.from(blob).toString('utf8'));
-      } catch (e) {
-        this.logger?.warn(`Skipping ${file}: not YAML (${e})`);
-        continue;
-      }
-      if (!obj?.metadata?.name) continue;
-      const key = `${m[1]}/${m[2]}`;
-      const parts = byOrder.get(key) ?? new Map<string, OrderObject[]>();
-      parts.set(m[3], [...(parts.get(m[3]) ?? []), obj]);
-      byOrder.set(key, parts);
-    }
-    return [...byOrder]
-      .map(([key, parts]) => {
-        const [env, name] = key.split('/');
-        return toOrder(env, name, parts);
+    const { orders } = await readCommittedOrders({
+      repoPath: this.repoPath,
+      logger: this.logger,
+    });
+    return [...orders.values()]
+      .filter(order => order.env === 'dev')
+      .map(order => {
+        const parts = new Map<string, OrderObject[]>();
+        for (const { part, object } of order.objects) {
+          if (part) parts.set(part, [...(parts.get(part) ?? []), object]);
+        }
+        return toOrder(order.env, order.name, parts);
       })
       .filter((o): o is DevClusterOrder => !!o)
       .sort((a, b) => a.name.localeCompare(b.name));
