@@ -43,6 +43,12 @@ export interface OrderDelivery {
     order: Order,
     options: { logger: LoggerService },
   ): Promise<DeliveryResult>;
+  /**
+   * Brings this replica's view of the orders up to date before they are read
+   * outside a delivery (expiry, extend): a remote orders repository fetches
+   * its branch. Deliveries whose view is always current have none.
+   */
+  refresh?(): Promise<void>;
   /** Removes an order. Refuses (ConflictError) what belongs to someone else. */
   remove(
     order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'>,

@@ -113,6 +113,19 @@ describe('RemoteGitopsDelivery (a bare repository stands in for the Git host)', 
     );
   });
 
+  it('refresh brings an order another replica pushed into this replica’s clone', async () => {
+    const a = delivery('replica-a');
+    const b = delivery('replica-b');
+    await b.deliver(order('beta'), { logger: createRecordingLogger() });
+    await a.deliver(order('alpha'), { logger: createRecordingLogger() });
+    await b.deliver(order('gamma'), { logger: createRecordingLogger() });
+    const inClone = () =>
+      fs.existsSync(path.join(dir, 'replica-a/orders/dev/gamma'));
+    expect(inClone()).toBe(false);
+    await a.refresh();
+    expect(inClone()).toBe(true);
+  });
+
   it("refuses another owner's order that only the remote has, pushing nothing", async () => {
     await delivery('replica-a').deliver(
       order('alpha', 'group:default/team-a'),

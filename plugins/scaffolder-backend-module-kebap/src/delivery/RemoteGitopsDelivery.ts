@@ -66,6 +66,11 @@ export class RemoteGitopsDelivery implements OrderDelivery {
     );
   }
 
+  /** Resets the working clone to the remote branch, between deliveries. */
+  refresh(): Promise<void> {
+    return this.serialised(() => this.sync());
+  }
+
   private async withRetries(
     logger: LoggerService,
     write: () => Promise<DeliveryResult>,

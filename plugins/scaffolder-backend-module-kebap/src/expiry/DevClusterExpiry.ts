@@ -7,7 +7,6 @@ import {
   DevClusterOrder,
   DevClusterOrderSource,
   EXPIRY_WARNED_ANNOTATION,
-  refreshBeforeReading,
   rewriteExpiryAnnotations,
 } from './DevClusterOrders';
 
@@ -94,7 +93,7 @@ export class DevClusterExpiry {
       failed: [],
     };
     const now = this.now().getTime();
-    await refreshBeforeReading(this.delivery);
+    await this.delivery.refresh?.();
     for (const order of await this.source.list()) {
       if (!order.expiresAt) continue;
       const expires = Date.parse(order.expiresAt);

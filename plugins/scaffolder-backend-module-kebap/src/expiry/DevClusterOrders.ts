@@ -178,19 +178,6 @@ export class KubernetesDevClusterOrders implements DevClusterOrderSource {
   }
 }
 
-/**
- * Brings the delivery's view of the orders up to date before they are read,
- * when the delivery can (`refresh()`, e.g. a remote orders repository whose
- * working clone another replica's pushes have made stale). Deliveries
- * without it are read as they are.
- */
-export async function refreshBeforeReading(
-  delivery: OrderDelivery,
-): Promise<void> {
-  const { refresh } = delivery as { refresh?: () => Promise<void> };
-  if (typeof refresh === 'function') await refresh.call(delivery);
-}
-
 /** The source that matches the delivery mode. */
 export function createDevClusterOrderSource(options: {
   mode: 'gitops' | 'kubernetes';

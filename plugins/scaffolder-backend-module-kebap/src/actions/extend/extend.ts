@@ -7,7 +7,6 @@ import { OrderDelivery } from '../../delivery/OrderDelivery';
 import {
   DevClusterOrderSource,
   EXPIRY_WARNED_ANNOTATION,
-  refreshBeforeReading,
   rewriteExpiryAnnotations,
 } from '../../expiry/DevClusterOrders';
 import {
@@ -95,7 +94,7 @@ export function createExtendAction(options: {
       throwIfIssues(issues);
       const name = m![1];
 
-      await refreshBeforeReading(delivery);
+      await delivery.refresh?.();
       const order = (await orders.list()).find(
         o => o.env === 'dev' && o.name === name,
       );
