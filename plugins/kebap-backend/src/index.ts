@@ -7,8 +7,6 @@ export { kebapPlugin as default } from './plugin';
 export { createRouter } from './router';
 export {
   OrderStatusService,
-  ORDER_ANNOTATION,
-  ENV_ANNOTATION,
 } from './service/OrderStatusService';
 export { apiOrderReader, cacheOrderReader } from './service/OrderReader';
 export type { OrderReader } from './service/OrderReader';

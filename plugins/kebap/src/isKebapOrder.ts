@@ -1,7 +1,7 @@
 import type { Entity } from '@backstage/catalog-model';
 
 /** The annotation the catalog module puts on every entity the portal ordered. */
-export const KEBAP_ORDER_ANNOTATION = 'kebap.io/order';
+const KEBAP_ORDER_ANNOTATION = 'kebap.io/order'; // KEBAP_LABELS.order, as a literal for the filter's type
 
 /**
  * The entity filter of the plugin's card and tab, as a filter predicate:

@@ -1,13 +1,13 @@
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { OrderStatus } from '@internal/plugin-kebap-common';
+import { KEBAP_LABELS, OrderStatus } from '@internal/plugin-kebap-common';
 import { GitopsOrders } from '../gitops/GitopsOrders';
 import { buildOrderStatus } from '../status/buildOrderStatus';
 import { LinkSettings } from '../status/describeObjects';
 import { OrderReader } from './OrderReader';
 
-/** The entity annotations that name an order (set by the catalog module). */
-export const ORDER_ANNOTATION = 'kebap.io/order';
-export const ENV_ANNOTATION = 'kebap.io/env';
+/** The entity annotations that name an order (the catalog module sets them, keyed like the labels). */
+const ORDER_ANNOTATION = KEBAP_LABELS.order;
+const ENV_ANNOTATION = KEBAP_LABELS.env;
 
 /**
  * Answers the status of an ordered entity: from the cluster (through a

@@ -1,4 +1,5 @@
 import {
+  KEBAP_LABELS,
   OrderInfo,
   OrderObject,
   OrderState,
@@ -269,7 +270,7 @@ export function buildOrderStatus(input: {
     }); last known: ${summary}`;
   }
   const mainStack =
-    stacks.find(s => s.metadata.labels?.['kebap.io/kind'] === order?.kind) ??
+    stacks.find(s => s.metadata.labels?.[KEBAP_LABELS.kind] === order?.kind) ??
     stacks[0];
   return {
     entityRef,

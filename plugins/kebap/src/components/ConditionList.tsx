@@ -11,7 +11,7 @@ import type { ConditionStatus } from '@internal/plugin-kebap-common';
 import { formatWhen } from './format';
 
 /** The conditions the card shows; the Status tab shows all of them. */
-export const KEY_CONDITIONS = ['Ready', 'Reconciling', 'Stalled'];
+const KEY_CONDITIONS = ['Ready', 'Reconciling', 'Stalled'];
 
 const words: Record<string, Record<string, string>> = {
   Ready: {
@@ -32,7 +32,7 @@ const words: Record<string, Record<string, string>> = {
 };
 
 /** The condition in a sentence: the backend's, else ours. */
-export function describeCondition(condition: ConditionStatus): string {
+function describeCondition(condition: ConditionStatus): string {
   return (
     condition.summary ||
     words[condition.type]?.[condition.status] ||

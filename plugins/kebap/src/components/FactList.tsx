@@ -21,7 +21,7 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** A label and what it shows; rows without a value are left out. */
-export type Fact = [label: string, value: ReactNode | undefined];
+type Fact = [label: string, value: ReactNode | undefined];
 
 /** Label–value pairs as a description list. */
 export function FactList(props: { facts: Fact[]; 'aria-label'?: string }) {

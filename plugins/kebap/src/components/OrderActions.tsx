@@ -3,7 +3,7 @@ import Box from '@material-ui/core/Box';
 import type { OrderStatus } from '@internal/plugin-kebap-common';
 
 /** The scaffolder URL of a template, with its form prefilled. */
-export function templateUrl(
+function templateUrl(
   template: string,
   formData: Record<string, string>,
 ): string {

@@ -20,7 +20,7 @@ const kindTitles: Record<string, string> = {
 };
 
 /** The expiry of a dev cluster: `expires in 5 days (2026-11-30 09:30 UTC)`. */
-export function ExpiryText(props: { expiresAt: string; now?: Date }) {
+function ExpiryText(props: { expiresAt: string; now?: Date }) {
   const expiry = formatExpiry(props.expiresAt, props.now);
   if (!expiry) return <>{props.expiresAt}</>;
   return (

@@ -7,7 +7,7 @@ import Typography from '@material-ui/core/Typography';
 import type { StackOutputStatus } from '@internal/plugin-kebap-common';
 
 /** What a secret output shows instead of its value. */
-export const SECRET_MASK = '••••';
+const SECRET_MASK = '••••';
 
 const CARD_VALUE_LENGTH = 120;
 

@@ -5,7 +5,7 @@ import ErrorOutline from '@material-ui/icons/ErrorOutline';
 import { ResponseError } from '@backstage/errors';
 
 /** What went wrong asking for the status, in the developer's words. */
-export function describeError(error: Error): {
+function describeError(error: Error): {
   title: string;
   message: string;
 } {

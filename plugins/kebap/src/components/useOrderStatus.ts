@@ -1,14 +1,13 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type { OrderStatus } from '@internal/plugin-kebap-common';
 import { kebapApiRef } from '../api/KebapApi';
-import { sanitizeStatus } from '../api/sanitizeStatus';
 
 /** How often the card asks again while the page is open. */
 export const DEFAULT_REFRESH_MS = 10_000;
 
-export interface OrderStatusResult {
+interface OrderStatusResult {
   /** the last status received (kept while a later refresh fails) */
   status?: OrderStatus;
   /** the error of the last request, cleared by the next success */
@@ -29,30 +28,30 @@ export function useOrderStatus(
   const kebapApi = useApi(kebapApiRef);
   const [result, setResult] = useState<OrderStatusResult>({ loading: true });
   const { kind, namespace, name } = entityRef;
-  const inFlight = useRef(false);
-
   useEffect(() => {
     let active = true;
     const controller = new AbortController();
     setResult({ loading: true });
+    // one request at a time, per effect run: an aborted run's late finish
+    // cannot free the next run's slot
+    let inFlight = false;
 
     const load = async () => {
-      if (inFlight.current) return;
-      inFlight.current = true;
+      if (inFlight) return;
+      inFlight = true;
       try {
         const status = await kebapApi.getOrderStatus(
           { kind, namespace, name },
           { signal: controller.signal },
         );
-        if (active)
-          setResult({ status: sanitizeStatus(status), loading: false });
+        if (active) setResult({ status, loading: false });
       } catch (e) {
         if (active) {
           const error = e instanceof Error ? e : new Error(String(e));
           setResult(previous => ({ ...previous, error, loading: false }));
         }
       } finally {
-        inFlight.current = false;
+        inFlight = false;
       }
     };
 
@@ -72,7 +71,6 @@ export function useOrderStatus(
       active = false;
       controller.abort();
       if (timer) clearInterval(timer);
-      inFlight.current = false;
     };
   }, [kebapApi, kind, namespace, name, refreshMs]);
 
