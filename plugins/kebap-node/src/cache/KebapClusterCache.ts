@@ -144,6 +144,11 @@ class ClusterCopy {
       if (!before || orderKey(before.order, before.env) !== k)
         touched.push(after);
     }
+    // an order whose last object went has no change time to keep
+    for (const { order, env } of touched) {
+      const k = orderKey(order, env);
+      if (!this.byOrder.has(k)) this.changedAt.delete(k);
+    }
     return touched;
   }
 
