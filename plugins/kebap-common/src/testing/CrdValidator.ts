@@ -21,47 +21,46 @@ const builtIn = new Set([
 ]);
 
 /**
- * Validates objects against the real schemas in the shared folder
- * (`../shared/crds/*.yaml`: the served version's `openAPIV3Schema`;
- * `../shared/schemas/vcluster-values.schema.json`). Test-only: reads files.
+ * Validates objects against the real schemas vendored in `upstream/`
+ * (`upstream/crds/*.yaml`: the served version's `openAPIV3Schema`;
+ * `upstream/schemas/vcluster-values.schema.json`; provenance in
+ * `upstream/sources.tsv`). Test-only: reads files.
  *
  * Of the CEL rules (`x-kubernetes-validations`) it enforces the one the
  * portal's names depend on, `size(self.metadata.name) <= N` (the Stack's
- * 42-character limit); other CEL rules are listed by `ignoredRules()`.
+ * 42-character limit); other CEL rules are listed by `ignoredRules()` (the
+ * real-API tests have the API server evaluate them all).
  * Built-in kinds (Namespace, ResourceQuota, …) have no CRD and pass unchecked.
  */
 export class CrdValidator {
-  /** The shared folder: KEBAP_SHARED_DIR, else `<repo>/../shared`. */
-  static sharedDir(): string {
-    if (process.env.KEBAP_SHARED_DIR)
-      return path.resolve(process.env.KEBAP_SHARED_DIR);
+  /** The vendored schemas: KEBAP_UPSTREAM_DIR, else `<repo>/upstream`. */
+  static upstreamDir(): string {
+    if (process.env.KEBAP_UPSTREAM_DIR)
+      return path.resolve(process.env.KEBAP_UPSTREAM_DIR);
     let dir = __dirname;
     while (!fs.existsSync(path.join(dir, 'backstage.json'))) {
       const parent = path.dirname(dir);
       if (parent === dir) break;
       dir = parent;
     }
-    return path.resolve(dir, '..', 'shared');
+    return path.resolve(dir, 'upstream');
   }
 
   /**
-   * The validator, or undefined with the reason when the shared folder is
-   * missing. In CI (`CI=true`) a missing folder is an error: the schemas
-   * are part of CI's contract.
+   * The validator. The schemas are part of the repository, so a missing
+   * folder is an error everywhere, never a reason to skip.
    */
-  static load(): { validator?: CrdValidator; reason?: string } {
-    const dir = CrdValidator.sharedDir();
+  static load(): CrdValidator {
+    const dir = CrdValidator.upstreamDir();
     if (!fs.existsSync(path.join(dir, 'crds'))) {
-      const reason = `no CRDs at ${path.join(
-        dir,
-        'crds',
-      )} (set KEBAP_SHARED_DIR)`;
-      if (process.env.CI === 'true') {
-        throw new Error(`Schema tests need the shared folder in CI: ${reason}`);
-      }
-      return { reason };
+      throw new Error(
+        `Schema tests need the vendored schemas: no CRDs at ${path.join(
+          dir,
+          'crds',
+        )} (restore upstream/ with scripts/refresh-upstream.sh)`,
+      );
     }
-    return { validator: new CrdValidator(dir) };
+    return new CrdValidator(dir);
   }
 
   private readonly dir: string;
@@ -106,7 +105,7 @@ export class CrdValidator {
     if (!group) return [`no schema for ${obj.apiVersion} ${obj.kind}`];
     const crd = this.crdFor(group, obj.kind);
     if (!crd)
-      return [`no CRD for ${obj.apiVersion} ${obj.kind} in the shared folder`];
+      return [`no CRD for ${obj.apiVersion} ${obj.kind} in upstream/crds`];
     const served = crd.spec.versions.find((v: any) => v.name === version);
     if (!served) return [`${obj.kind}: version ${version} is not in the CRD`];
     if (!served.served)
@@ -165,23 +164,17 @@ export class CrdValidator {
   }
 }
 
-/**
- * `describe` for tests that need the shared schemas: runs them when the
- * folder is there, fails in CI when it is not, and skips elsewhere with the
- * reason printed.
- */
+/** `describe` for tests that validate against the vendored schemas. */
 export function describeWithSchemas(
   name: string,
   fn: (validator: () => CrdValidator) => void,
 ): void {
-  const { validator, reason } = CrdValidator.load();
-  if (!validator) {
-    // eslint-disable-next-line no-console
-    console.warn(`Skipping "${name}": ${reason}`);
-    // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
-    describe.skip(name, () => fn(() => undefined as unknown as CrdValidator));
-    return;
-  }
+  let validator: CrdValidator | undefined;
   // eslint-disable-next-line jest/valid-title, jest/valid-describe-callback
-  describe(name, () => fn(() => validator));
+  describe(name, () =>
+    fn(() => {
+      validator ??= CrdValidator.load();
+      return validator;
+    }),
+  );
 }
