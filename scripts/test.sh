@@ -3,9 +3,14 @@
 # dependencies), type check, lint, unit and integration tests, build of app
 # and backend, production-config boot test on PostgreSQL, task recovery after
 # a killed backend on PostgreSQL, browser tests in
-# Debian's Chromium. Prints each stage's duration and a closing count.
+# Debian's Chromium. The real-API tests (unit stage, files using
+# describeRealKubernetes) run against the control plane that the `kube`
+# stage starts from ../shared/kube (or the cluster of KEBAP_TEST_KUBECONFIG);
+# it stays up for the later stages and stops when the script ends.
+# Prints each stage's duration and a closing count.
 # Usage: scripts/test.sh [stage ...]   (default: all stages)
 source "$(dirname "$0")/lib/toolchain.sh"
+source "$(dirname "$0")/lib/kube.sh"
 set +e
 started=$(date +%s)
 logs="$KEBAP_ROOT/test-results/logs"
@@ -64,6 +69,11 @@ cd "$KEBAP_ROOT"
 t0=$(date +%s); log "── stage setup"; kebap_setup; rc=$?
 summary+=("$(printf '%-12s %5ss  %s' setup $(( $(date +%s) - t0 )) "$([ $rc = 0 ] && echo ok || echo FAILED)")")
 [ $rc = 0 ] || { echo "set-up failed"; exit 1; }
+# the control plane of the real-API tests, once for every stage that follows
+trap kebap_kube_down EXIT
+t0=$(date +%s); log "── stage kube"; kebap_kube_up; rc=$?
+summary+=("$(printf '%-12s %5ss  %s' kube $(( $(date +%s) - t0 )) "$([ $rc = 0 ] && echo ok || echo FAILED)")")
+[ $rc = 0 ] || failed_stages+=(kube)
 for s in "${wanted[@]}"; do
   [ "$s" = setup ] && continue
   stage "$s" "s_$s"

@@ -385,6 +385,124 @@ export class KubernetesClient {
     return true;
   }
 
+  /**
+   * Creates an object (POST): the API server refuses it with 409
+   * AlreadyExists (a ConflictError) when the name is taken, so of two
+   * creators of one name exactly one wins. The fields belong to
+   * `fieldManager` as an `Update`; `claimForApply` turns them into the
+   * manager's `Apply` set so later server-side applies own them.
+   */
+  async create(
+    obj: OrderObject,
+    options: { fieldManager: string; dryRun?: boolean },
+  ): Promise<OrderObject> {
+    const ref = {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      namespace: obj.metadata.namespace,
+      name: obj.metadata.name,
+    };
+    const query = new URLSearchParams({ fieldManager: options.fieldManager });
+    if (options.dryRun) query.set('dryRun', 'All');
+    const collection = resourcePath({ ...ref, name: undefined });
+    const answer = await this.call(
+      'POST',
+      `${collection}?${query}`,
+      JSON.stringify(obj),
+      'application/json',
+    );
+    this.check(answer, `create ${refString(ref)}`);
+    return JSON.parse(answer.body);
+  }
+
+  /**
+   * Turns `fieldManager`'s `Update` entry of a just-created object into an
+   * `Apply` entry (a JSON patch of `metadata.managedFields`, refused with a
+   * ConflictError when the object changed since its `resourceVersion`): what
+   * the portal created by POST it then owns as its server-side apply set,
+   * so its next apply of a changed value is no conflict with itself.
+   */
+  async claimForApply(
+    created: OrderObject & {
+      metadata: OrderObject['metadata'] & {
+        resourceVersion?: string;
+        managedFields?: Array<{ manager?: string; operation?: string }>;
+      };
+    },
+    options: { fieldManager: string },
+  ): Promise<OrderObject> {
+    const entries = created.metadata.managedFields ?? [];
+    // setting the version read is the API server's optimistic lock: the
+    // patch is refused with 409 when the object has changed since
+    const ops: object[] = [
+      {
+        op: 'replace',
+        path: '/metadata/resourceVersion',
+        value: created.metadata.resourceVersion,
+      },
+    ];
+    entries.forEach((e, i) => {
+      if (e.manager === options.fieldManager && e.operation === 'Update')
+        ops.push({
+          op: 'replace',
+          path: `/metadata/managedFields/${i}/operation`,
+          value: 'Apply',
+        });
+    });
+    const ref = {
+      apiVersion: created.apiVersion,
+      kind: created.kind,
+      namespace: created.metadata.namespace,
+      name: created.metadata.name,
+    };
+    if (ops.length === 1) return created;
+    const answer = await this.call(
+      'PATCH',
+      `${resourcePath(ref)}?fieldManager=${encodeURIComponent(
+        options.fieldManager,
+      )}`,
+      JSON.stringify(ops),
+      'application/json-patch+json',
+    );
+    if (answer.status === 409)
+      throw new ConflictError(
+        `claim ${refString(ref)}: the object changed right after it was created`,
+      );
+    this.check(answer, `claim ${refString(ref)}`);
+    return JSON.parse(answer.body);
+  }
+
+  /**
+   * Writes an object's `status` (merge patch of the `/status` subresource),
+   * as the object's controller does. For tests and tools that play a
+   * controller; the portal itself never writes status.
+   */
+  async patchStatus(
+    ref: ObjectRef,
+    status: Record<string, unknown>,
+  ): Promise<OrderObject> {
+    const answer = await this.call(
+      'PATCH',
+      `${resourcePath(ref)}/status`,
+      JSON.stringify({ status }),
+      'application/merge-patch+json',
+    );
+    this.check(answer, `status of ${refString(ref)}`);
+    return JSON.parse(answer.body);
+  }
+
+  /** Any JSON call the typed methods do not cover (TokenRequest, reviews). */
+  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+    const answer = await this.call(
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? undefined : 'application/json',
+    );
+    this.check(answer, `${method} ${path}`);
+    return JSON.parse(answer.body);
+  }
+
   private check(answer: Answer, what: string): void {
     if (answer.status >= 200 && answer.status < 300) return;
     let message = answer.body;
