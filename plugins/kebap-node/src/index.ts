@@ -30,7 +30,12 @@ export {
   deleteObjects,
   listOrderObjects,
 } from './kubernetes/applyObjects';
-export type { ApplyResult } from './kubernetes/applyObjects';
+export { deletionPhase } from './kubernetes/applyObjects';
+export type {
+  ApplyResult,
+  PendingRemoval,
+  RemoveResult,
+} from './kubernetes/applyObjects';
 export {
   kubernetesPermissions,
   kubernetesResources,

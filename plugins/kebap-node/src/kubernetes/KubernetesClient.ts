@@ -52,6 +52,23 @@ interface Answer {
   body: string;
 }
 
+/**
+ * A field set recorded for an `Update` in the form the API server records
+ * for an `Apply` of the same object: an Update also owns each map it
+ * created (`".": {}` under an `f:` field), an Apply does not. Without this,
+ * the first apply after a create would rewrite managedFields (a new
+ * resourceVersion for no change).
+ */
+function asApplySet(set: unknown, field?: string): unknown {
+  if (!set || typeof set !== 'object') return set;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(set as Record<string, unknown>)) {
+    if (k === '.' && field?.startsWith('f:')) continue;
+    out[k] = asApplySet(v, k);
+  }
+  return out;
+}
+
 /** Error codes of calls worth another try. */
 const transientCodes = new Set([
   'ECONNRESET',
@@ -365,14 +382,19 @@ export class KubernetesClient {
     return JSON.parse(answer.body);
   }
 
+  /**
+   * Deletes an object. Resolves to undefined when it was not there (404),
+   * else to what the API server answered: the object itself, still there
+   * with `deletionTimestamp` while finalizers hold it, or a Status.
+   */
   async delete(
     ref: ObjectRef,
     options?: { propagationPolicy?: 'Foreground' | 'Background' | 'Orphan' },
-  ): Promise<boolean> {
+  ): Promise<OrderObject | undefined> {
     const body = JSON.stringify({
       kind: 'DeleteOptions',
       apiVersion: 'v1',
-      propagationPolicy: options?.propagationPolicy ?? 'Foreground',
+      propagationPolicy: options?.propagationPolicy ?? 'Background',
     });
     const answer = await this.call(
       'DELETE',
@@ -380,9 +402,9 @@ export class KubernetesClient {
       body,
       'application/json',
     );
-    if (answer.status === 404) return false;
+    if (answer.status === 404) return undefined;
     this.check(answer, `DELETE ${refString(ref)}`);
-    return true;
+    return JSON.parse(answer.body);
   }
 
   /**
@@ -445,8 +467,12 @@ export class KubernetesClient {
       if (e.manager === options.fieldManager && e.operation === 'Update')
         ops.push({
           op: 'replace',
-          path: `/metadata/managedFields/${i}/operation`,
-          value: 'Apply',
+          path: `/metadata/managedFields/${i}`,
+          value: {
+            ...e,
+            operation: 'Apply',
+            fieldsV1: asApplySet((e as { fieldsV1?: unknown }).fieldsV1),
+          },
         });
     });
     const ref = {
@@ -491,13 +517,21 @@ export class KubernetesClient {
     return JSON.parse(answer.body);
   }
 
-  /** Any JSON call the typed methods do not cover (TokenRequest, reviews). */
-  async request(method: string, path: string, body?: unknown): Promise<unknown> {
+  /**
+   * Any JSON call the typed methods do not cover (TokenRequest, reviews,
+   * patches of other kinds); `contentType` defaults to application/json.
+   */
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<unknown> {
     const answer = await this.call(
       method,
       path,
       body === undefined ? undefined : JSON.stringify(body),
-      body === undefined ? undefined : 'application/json',
+      body === undefined ? undefined : contentType,
     );
     this.check(answer, `${method} ${path}`);
     return JSON.parse(answer.body);

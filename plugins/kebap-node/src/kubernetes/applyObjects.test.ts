@@ -18,21 +18,21 @@ const meta = orderMetadata({
 const order = (): OrderObject[] => [
   {
     apiVersion: 'v1',
-    kind: 'ResourceQuota',
-    metadata: { name: 'quota', namespace: 'vc-alpha', ...meta },
-    spec: { hard: { pods: '10' } },
+    kind: 'ServiceAccount',
+    metadata: { name: 'reader', namespace: 'vc-alpha', ...meta },
   },
   {
-    apiVersion: 'v1',
-    kind: 'LimitRange',
-    metadata: { name: 'limits', namespace: 'vc-alpha', ...meta },
-    spec: { limits: [{ type: 'Container' }] },
-  },
+    apiVersion: 'pulumi.com/v1',
+    kind: 'Program',
+    metadata: { name: 'alpha', namespace: 'vc-alpha', ...meta },
+    program: { resources: {} },
+  } as unknown as OrderObject,
   {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: 'vc-alpha', ...meta },
-  },
+    apiVersion: 'pulumi.com/v1',
+    kind: 'Stack',
+    metadata: { name: 'alpha', namespace: 'vc-alpha', ...meta },
+    spec: { stack: 'kebap/alpha/alpha', programRef: { name: 'alpha' } },
+  } as unknown as OrderObject,
 ];
 const mayOverwrite = (o: OrderObject) =>
   isOwnedBy(o.metadata, { orderName: 'alpha', ownerRef: 'group:default/a' });
@@ -48,6 +48,11 @@ describe('applyObjects', () => {
       logger,
       retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10, timeoutMs: 200 },
     });
+    // the namespace the orders go to exists: the platform made it
+    api.seed(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vc-alpha' } },
+      { manager: 'platform' },
+    );
   });
   afterEach(() => api.stop());
 
@@ -66,9 +71,9 @@ describe('applyObjects', () => {
       labelSelector: 'kebap.io/order=alpha,kebap.io/env=dev',
     });
     expect(found.map(o => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'LimitRange/limits',
-      'Namespace/vc-alpha',
-      'ResourceQuota/quota',
+      'Program/alpha',
+      'ServiceAccount/reader',
+      'Stack/alpha',
     ]);
     expect(api.calls.filter(c => /\/api\/v1\/(.*\/)?secrets/.test(c.path))).toEqual(
       [],
@@ -94,10 +99,10 @@ describe('applyObjects', () => {
       'kind: orders never contain a Secret (v1/Secret/vc-alpha/creds)',
     );
     expect(api.calls).toEqual([]);
-    expect(api.objects()).toEqual([]);
+    expect(api.objects().map(o => o.kind)).toEqual(['Namespace']);
   });
 
-  it('applies the Namespace before the objects in it, and converges on a re-run', async () => {
+  it('creates what is absent, claims it, and converges on a re-run', async () => {
     const first = await applyObjects({
       client,
       objects: order(),
@@ -106,18 +111,24 @@ describe('applyObjects', () => {
       logger,
     });
     expect(first.created.sort()).toEqual([
-      'v1/LimitRange/vc-alpha/limits',
-      'v1/Namespace/vc-alpha',
-      'v1/ResourceQuota/vc-alpha/quota',
+      'pulumi.com/v1/Program/vc-alpha/alpha',
+      'pulumi.com/v1/Stack/vc-alpha/alpha',
+      'v1/ServiceAccount/vc-alpha/reader',
     ]);
-    const patches = api.calls
-      .filter(c => c.method === 'PATCH')
-      .map(c => c.path);
-    expect(patches[0]).toBe('/api/v1/namespaces/vc-alpha');
+    // created first (POST to its collection), then claimed as applied
+    const writes = api.calls
+      .filter(c => c.method === 'POST' || c.method === 'PATCH')
+      .map(c => `${c.method} ${c.path}`)
+      .filter(w => w.includes('serviceaccounts'));
+    expect(writes).toEqual([
+      'POST /api/v1/namespaces/vc-alpha/serviceaccounts',
+      'PATCH /api/v1/namespaces/vc-alpha/serviceaccounts/reader',
+    ]);
     const versions = api
       .objects()
       .map(o => o.metadata.resourceVersion)
       .sort();
+    expect(versions).toHaveLength(4);
     const second = await applyObjects({
       client,
       objects: order(),
@@ -125,7 +136,9 @@ describe('applyObjects', () => {
       mayOverwrite,
       logger,
     });
-    expect(second.updated).toHaveLength(3);
+    // nothing changed: reported unchanged, versions kept
+    expect(second.unchanged).toHaveLength(3);
+    expect(second.updated).toEqual([]);
     expect(
       api
         .objects()
@@ -138,8 +151,8 @@ describe('applyObjects', () => {
     api.seed(
       {
         apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: 'vc-alpha', labels: { team: 'b' } },
+        kind: 'ServiceAccount',
+        metadata: { name: 'reader', namespace: 'vc-alpha', labels: { team: 'b' } },
       },
       { manager: 'kubectl' },
     );
@@ -153,7 +166,7 @@ describe('applyObjects', () => {
         logger,
       }),
     ).rejects.toThrow(
-      "Refusing to write over objects that are not this order's; nothing was written. v1/Namespace/vc-alpha: not created by the portal",
+      "Refusing to write over objects that are not this order's; nothing was written. v1/ServiceAccount/vc-alpha/reader: not created by the portal",
     );
     expect(api.calls.filter(c => c.method === 'PATCH')).toEqual([]);
     expect(api.objects()).toEqual(before);
@@ -161,8 +174,8 @@ describe('applyObjects', () => {
 
   it('names what was applied and what was not when it gives up, and a re-run completes the order', async () => {
     api.injectFault({
-      method: 'PATCH',
-      pathPattern: /limitranges/,
+      method: 'POST',
+      pathPattern: /stacks/,
       times: 3,
       fault: { status: 503 },
     });
@@ -176,7 +189,7 @@ describe('applyObjects', () => {
         concurrency: 1,
       }),
     ).rejects.toThrow(
-      /Order partly applied\. applied: v1\/Namespace\/vc-alpha, v1\/ResourceQuota\/vc-alpha\/quota; not applied: v1\/LimitRange\/vc-alpha\/limits; cause: .*HTTP 503/,
+      /Order partly applied\. applied: v1\/ServiceAccount\/vc-alpha\/reader, pulumi.com\/v1\/Program\/vc-alpha\/alpha; not applied: pulumi.com\/v1\/Stack\/vc-alpha\/alpha; cause: .*HTTP 503/,
     );
     const again = await applyObjects({
       client,
@@ -185,8 +198,38 @@ describe('applyObjects', () => {
       mayOverwrite,
       logger,
     });
-    expect(again.created).toEqual(['v1/LimitRange/vc-alpha/limits']);
-    expect(api.objects()).toHaveLength(3);
+    expect(again.created).toEqual(['pulumi.com/v1/Stack/vc-alpha/alpha']);
+    expect(api.objects()).toHaveLength(4);
+  });
+
+  it('claims on a re-run what an interrupted run created but did not claim', async () => {
+    api.injectFault({
+      method: 'PATCH',
+      pathPattern: /programs/,
+      times: 3,
+      fault: { status: 503 },
+    });
+    await expect(
+      applyObjects({
+        client,
+        objects: order(),
+        fieldManager: 'kebap-portal',
+        mayOverwrite,
+        logger,
+        concurrency: 1,
+      }),
+    ).rejects.toThrow(/Order partly applied/);
+    const limits = () =>
+      api.objects().find(o => o.kind === 'Program')!.metadata.managedFields;
+    expect(limits()).toEqual([{ manager: 'kebap-portal', operation: 'Update' }]);
+    await applyObjects({
+      client,
+      objects: order(),
+      fieldManager: 'kebap-portal',
+      mayOverwrite,
+      logger,
+    });
+    expect(limits()).toEqual([{ manager: 'kebap-portal', operation: 'Apply' }]);
   });
 
   it('deletes an order, refusing objects of others', async () => {
@@ -214,13 +257,16 @@ describe('applyObjects', () => {
           }),
       }),
     ).rejects.toThrow(/nothing was deleted/);
-    expect(api.objects()).toHaveLength(3);
+    expect(api.objects()).toHaveLength(4);
     const deleted = await deleteObjects({
       client,
       refs,
       mayDelete: mayOverwrite,
     });
-    expect(deleted.at(-1)).toBe('v1/Namespace/vc-alpha');
-    expect(api.objects()).toEqual([]);
+    // the Stack first (its controller needs the rest while it cleans up)
+    expect(deleted.deleted[0]).toBe('pulumi.com/v1/Stack/vc-alpha/alpha');
+    expect(deleted.deleted).toHaveLength(3);
+    expect(deleted.pending).toEqual([]);
+    expect(api.objects().map(o => o.kind)).toEqual(['Namespace']);
   });
 });

@@ -14,7 +14,13 @@ export interface ApplyResult {
   applied: string[];
   created: string[];
   updated: string[];
+  /** applied with no change: the API server kept their resourceVersion */
+  unchanged: string[];
 }
+
+type Stored = OrderObject & {
+  metadata: OrderObject['metadata'] & { resourceVersion?: string };
+};
 
 const refOf = (o: OrderObject): ObjectRef => ({
   apiVersion: o.apiVersion,
@@ -41,16 +47,79 @@ async function pool<T>(
   await Promise.all(workers);
 }
 
+/** The API server's answer to a write whose `resourceVersion` is stale. */
+const isStale = (e: unknown) =>
+  (e as Error).name === 'ConflictError' &&
+  /has been modified|changed right after/.test((e as Error).message);
+
+/** The API server's answer to a create of a name that exists. */
+const isTaken = (e: unknown) =>
+  (e as Error).name === 'ConflictError' &&
+  /already exists/.test((e as Error).message);
+
+/** Whether `fieldManager` still holds fields of `obj` as an `Update` (a create). */
+const unclaimed = (obj: Stored, fieldManager: string) =>
+  ((obj.metadata as any).managedFields ?? []).some(
+    (f: { manager?: string; operation?: string }) =>
+      f.manager === fieldManager && f.operation === 'Update',
+  );
+
+/** How often one object is read again when it changes under a write. */
+const ATTEMPTS = 4;
+
 /**
- * Applies an order's objects by server-side apply:
- * 1. pre-flight: reads every object at once; if one exists and
- *    `mayOverwrite` refuses it, throws a ConflictError naming every such
- *    object, and nothing is written;
- * 2. applies cluster-scoped objects first (Namespaces, bindings), then the
- *    rest concurrently;
+ * Namespaces the objects are in that neither exist nor are created by the
+ * objects themselves, with the objects that need each.
+ */
+async function missingNamespaces(
+  client: KubernetesClient,
+  objects: OrderObject[],
+): Promise<Map<string, string[]>> {
+  const created = new Set(
+    objects.filter(o => o.kind === 'Namespace').map(o => o.metadata.name),
+  );
+  const needed = new Map<string, string[]>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace;
+    if (!ns || created.has(ns)) continue;
+    if (!resourceOf(o.apiVersion, o.kind).namespaced) continue;
+    needed.set(ns, [...(needed.get(ns) ?? []), refString(refOf(o))]);
+  }
+  const missing = new Map<string, string[]>();
+  await Promise.all(
+    [...needed].map(async ([ns, refs]) => {
+      const found = await client.get({
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        name: ns,
+      });
+      if (!found) missing.set(ns, refs);
+    }),
+  );
+  return missing;
+}
+
+/**
+ * Applies an order's objects, with ownership enforced by the API server:
+ * 1. pre-flight, before anything is written: every object is read at once;
+ *    every namespace the objects go to must exist or be one of the objects
+ *    (InputError otherwise); an existing object `mayOverwrite` refuses is a
+ *    ConflictError naming every such object;
+ * 2. cluster-scoped objects first (Namespaces, bindings), then the rest
+ *    concurrently. An absent object is created (POST: of two creators of a
+ *    name the API server lets exactly one win; the loser reads the winner's
+ *    object and asks `mayOverwrite` again) and its fields claimed as the
+ *    field manager's apply set; an existing one is server-side applied with
+ *    the `resourceVersion` its verdict was made on (the API server refuses
+ *    the write when the object changed since: it is read, judged and written
+ *    again, a bounded number of times). Never `force`: a field another
+ *    manager owns is a ConflictError;
  * 3. when a write fails for good, the error names what was applied and what
  *    was not.
- * Applying the same objects again converges (server-side apply is idempotent).
+ * Applying the same objects again converges: nothing changes, and the
+ * objects keep their resourceVersion (reported as `unchanged`).
+ * `dryRun` sends every write with the API server's `dryRun=All`: validated
+ * and admitted by the server, nothing stored.
  */
 export async function applyObjects(options: {
   client: KubernetesClient;
@@ -59,8 +128,9 @@ export async function applyObjects(options: {
   mayOverwrite: (existing: OrderObject) => true | string;
   logger: LoggerService;
   concurrency?: number;
+  dryRun?: boolean;
 }): Promise<ApplyResult> {
-  const { client, objects, fieldManager, logger } = options;
+  const { client, objects, fieldManager, logger, dryRun } = options;
   const concurrency = options.concurrency ?? 8;
   for (const o of objects) {
     if (resourceOf(o.apiVersion, o.kind).ordered === false) {
@@ -71,11 +141,15 @@ export async function applyObjects(options: {
       );
     }
   }
-  const existing = new Map<string, OrderObject | undefined>();
+  const existing = new Map<string, Stored | undefined>();
+  let missing: Map<string, string[]>;
   try {
-    await pool(objects, concurrency, async o => {
-      existing.set(refString(refOf(o)), await client.get(refOf(o)));
-    });
+    [missing] = await Promise.all([
+      missingNamespaces(client, objects),
+      pool(objects, concurrency, async o => {
+        existing.set(refString(refOf(o)), await client.get(refOf(o)));
+      }),
+    ]);
   } catch (e) {
     // an object the portal may not write is the caller's mistake: say so as is
     if ((e as Error).name === 'InputError') throw e;
@@ -87,6 +161,13 @@ export async function applyObjects(options: {
     );
     err.name = (e as Error).name;
     throw err;
+  }
+  if (missing.size > 0) {
+    throw new InputError(
+      `namespace: ${[...missing]
+        .map(([ns, refs]) => `${ns} does not exist (needed by ${refs.join(', ')})`)
+        .join('; ')}; nothing was written. Order into a namespace that exists, or ask the platform team to create it.`,
+    );
   }
   const conflicts: string[] = [];
   for (const o of objects) {
@@ -103,7 +184,52 @@ export async function applyObjects(options: {
     );
   }
 
-  const result: ApplyResult = { applied: [], created: [], updated: [] };
+  /** One object: create or apply, judged on the version it writes over. */
+  const write = async (o: OrderObject): Promise<'created' | 'updated' | 'unchanged'> => {
+    const ref = refString(refOf(o));
+    let current = existing.get(ref);
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      if (attempt > 1) current = (await client.get(refOf(o))) as Stored;
+      if (!current) {
+        try {
+          const made = await client.create(o, { fieldManager, dryRun });
+          if (!dryRun) await client.claimForApply(made as Stored, { fieldManager });
+          return 'created';
+        } catch (e) {
+          if (isTaken(e) || isStale(e)) continue;
+          throw e;
+        }
+      }
+      if (attempt > 1) {
+        const verdict = options.mayOverwrite(current);
+        if (verdict !== true)
+          throw new ConflictError(`${ref}: ${verdict} (written meanwhile by someone else)`);
+      }
+      try {
+        // created by an earlier run that stopped before claiming it
+        if (!dryRun && unclaimed(current, fieldManager))
+          current = (await client.claimForApply(current, { fieldManager })) as Stored;
+        const applied = (await client.apply(
+          {
+            ...o,
+            metadata: { ...o.metadata, resourceVersion: current.metadata.resourceVersion },
+          } as OrderObject,
+          { fieldManager, dryRun },
+        )) as Stored;
+        return applied.metadata.resourceVersion === current.metadata.resourceVersion
+          ? 'unchanged'
+          : 'updated';
+      } catch (e) {
+        if (isStale(e)) continue;
+        throw e;
+      }
+    }
+    throw new ConflictError(
+      `${ref} kept changing while it was written (${ATTEMPTS} attempts); nothing more of it was written`,
+    );
+  };
+
+  const result: ApplyResult = { applied: [], created: [], updated: [], unchanged: [] };
   const waves = [
     objects.filter(o => !resourceOf(o.apiVersion, o.kind).namespaced),
     objects.filter(o => resourceOf(o.apiVersion, o.kind).namespaced),
@@ -112,10 +238,14 @@ export async function applyObjects(options: {
     for (const wave of waves) {
       await pool(wave, concurrency, async o => {
         const ref = refString(refOf(o));
-        await client.apply(o, { fieldManager });
+        const outcome = await write(o);
         result.applied.push(ref);
-        (existing.get(ref) ? result.updated : result.created).push(ref);
-        logger.info(`Applied ${ref}`);
+        result[outcome].push(ref);
+        logger.info(
+          `${dryRun ? 'Dry run: ' : ''}${
+            { created: 'Created', updated: 'Updated', unchanged: 'Unchanged' }[outcome]
+          } ${ref}`,
+        );
       });
     }
   } catch (e) {
@@ -154,16 +284,68 @@ export async function applyObjectsSequentially(options: {
   }
 }
 
+/** Where one object of an order stands after a removal. */
+export interface PendingRemoval {
+  ref: string;
+  /**
+   * `deleting`: marked for deletion, held by its finalizers (their
+   * controllers are still cleaning up); `waiting`: not deleted yet, because
+   * objects of an earlier phase are still deleting
+   */
+  state: 'deleting' | 'waiting';
+  finalizers?: string[];
+}
+
+/** What removing an order's objects did. */
+export interface RemoveResult {
+  /** gone now, by this removal */
+  deleted: string[];
+  /** still there: deleting (with finalizers) or waiting for an earlier phase */
+  pending: PendingRemoval[];
+}
+
 /**
- * Deletes an order's objects, namespaced ones first; refuses (ConflictError,
- * nothing deleted) objects `mayDelete` refuses; a missing object is fine.
+ * The order in which an order's objects are deleted: first the objects
+ * whose controllers clean up real infrastructure behind finalizers (a
+ * Stack's `destroyOnFinalize` destroy, an Argo CD Application's pruning),
+ * then, once those are gone, what they needed while cleaning up (the
+ * Stack's Program, its credentials' ExternalSecret and SecretStore, its
+ * ServiceAccount), and cluster-scoped objects (bindings, Namespaces) last.
+ */
+export function deletionPhase(ref: { apiVersion: string; kind: string }): number {
+  if (ref.kind === 'Stack' || ref.kind === 'Application') return 0;
+  return resourceOf(ref.apiVersion, ref.kind).namespaced ? 1 : 2;
+}
+
+const finalizersOf = (o: any): string[] => [
+  ...(o?.metadata?.finalizers ?? []),
+  // a Namespace's own finalizer (the namespace controller empties it)
+  ...(o?.kind === 'Namespace' ? o?.spec?.finalizers ?? [] : []),
+];
+
+/**
+ * Deletes an order's objects phase by phase ({@link deletionPhase}), each
+ * with background propagation (a Stack's Workspace must outlive the start
+ * of its destroy): refuses (ConflictError, nothing deleted) objects
+ * `mayDelete` refuses; a missing object is fine. An object held by
+ * finalizers stays `deleting`; the next phase starts only once every object
+ * of the phase before is gone, waited for up to `waitMs` (polling every
+ * `pollMs`); what could not start in time is `waiting`. A second removal
+ * deletes nothing twice: it reports what is still deleting and carries on
+ * with the phases whose turn has come.
  */
 export async function deleteObjects(options: {
   client: KubernetesClient;
   refs: ObjectRef[];
   mayDelete: (existing: OrderObject) => true | string;
-}): Promise<string[]> {
+  /** how long to wait for a phase's objects to be gone (default 0) */
+  waitMs?: number;
+  pollMs?: number;
+  logger?: LoggerService;
+}): Promise<RemoveResult> {
   const { client, refs } = options;
+  const waitMs = options.waitMs ?? 0;
+  const pollMs = options.pollMs ?? 1000;
   const found = await Promise.all(
     refs.map(async r => [r, await client.get(r)] as const),
   );
@@ -177,25 +359,59 @@ export async function deleteObjects(options: {
       )}`,
     );
   }
-  const deleted: string[] = [];
-  const ordered = [...found].sort(
-    (a, b) =>
-      Number(!resourceOf(a[0].apiVersion, a[0].kind).namespaced) -
-      Number(!resourceOf(b[0].apiVersion, b[0].kind).namespaced),
-  );
+  const present = found.filter(([, o]) => o) as Array<
+    readonly [ObjectRef, OrderObject]
+  >;
+  const phases = [...new Set(present.map(([r]) => deletionPhase(r)))].sort();
+  const result: RemoveResult = { deleted: [], pending: [] };
   const done = new Set<string>();
   try {
-    for (const [r, o] of ordered) {
-      if (o && (await client.delete(r))) deleted.push(refString(r));
-      done.add(refString(r));
+    for (const [i, phase] of phases.entries()) {
+      const members = present.filter(([r]) => deletionPhase(r) === phase);
+      const held = new Map<string, string[]>();
+      for (const [r, o] of members) {
+        const ref = refString(r);
+        if ((o.metadata as any).deletionTimestamp) {
+          // deleted before (an earlier removal): not deleted twice
+          held.set(ref, finalizersOf(o));
+          continue;
+        }
+        const after = await client.delete(r, { propagationPolicy: 'Background' });
+        done.add(ref);
+        if (after && (after.metadata as any)?.deletionTimestamp)
+          held.set(ref, finalizersOf(after));
+        else result.deleted.push(ref);
+      }
+      // wait, bounded, for the phase's held objects to go
+      const deadline = Date.now() + waitMs;
+      while (held.size > 0) {
+        for (const ref of [...held.keys()]) {
+          const [r] = members.find(([m]) => refString(m) === ref)!;
+          const now = await client.get(r);
+          if (!now) {
+            held.delete(ref);
+            result.deleted.push(ref);
+          } else held.set(ref, finalizersOf(now));
+        }
+        if (held.size === 0 || Date.now() >= deadline) break;
+        await new Promise(res => setTimeout(res, pollMs));
+      }
+      if (held.size > 0) {
+        for (const [ref, finalizers] of held)
+          result.pending.push({ ref, state: 'deleting', finalizers });
+        for (const later of phases.slice(i + 1))
+          for (const [r] of present.filter(([m]) => deletionPhase(m) === later))
+            result.pending.push({ ref: refString(r), state: 'waiting' });
+        break;
+      }
     }
   } catch (e) {
-    const notDeleted = ordered
-      .filter(([r, o]) => o && !done.has(refString(r)))
-      .map(([r]) => refString(r));
+    const notDeleted = present
+      .map(([r]) => refString(r))
+      .filter(r => !done.has(r) && !result.deleted.includes(r));
     const err = new Error(
       `Order partly removed. deleted: ${
-        deleted.join(', ') || 'nothing'
+        result.deleted.join(', ') || 'nothing'
       }; not deleted: ${notDeleted.join(', ')}; cause: ${
         (e as Error).message
       }. Run the task again to complete it.`,
@@ -203,7 +419,7 @@ export async function deleteObjects(options: {
     err.name = (e as Error).name;
     throw err;
   }
-  return deleted;
+  return result;
 }
 
 /**

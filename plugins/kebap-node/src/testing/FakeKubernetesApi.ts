@@ -10,8 +10,20 @@
  * - a namespaced object can only be applied when its Namespace exists
  *   (404 `namespaces "x" not found`);
  * - metadata.name must be a DNS-1123 subdomain (422) and match the path (400);
- * - apply is PATCH with `Content-Type: application/apply-patch+yaml` (415
- *   otherwise) and a `fieldManager` query parameter (422 without);
+ * - apply is PATCH with `Content-Type: application/apply-patch+yaml` and a
+ *   `fieldManager` query parameter (422 without); a `metadata.resourceVersion`
+ *   in an apply of an existing object is a precondition (409 "the object has
+ *   been modified" when it differs), ignored when the object is new;
+ * - create is POST to the collection: 409 AlreadyExists when the name is
+ *   taken; its fields belong to the manager as an `Update`, which is not the
+ *   same owner as that manager's `Apply` (a later apply of a changed value
+ *   conflicts with it, as on the real server);
+ * - JSON patch (`application/json-patch+json`) supports what the portal
+ *   sends after a create: `replace /metadata/resourceVersion` (a
+ *   precondition) and `replace /metadata/managedFields/<i>` with the same
+ *   manager's entry as `Apply` (takes the entry's fields over as that
+ *   manager's apply set); any other op answers 422; other content types
+ *   415;
  * - server-side apply field ownership: each manager owns the leaf paths it
  *   applied (maps merge, lists are atomic); applying a different value to a
  *   path another manager owns answers 409 naming the manager and the paths,
@@ -37,8 +49,12 @@
  *   the change bumps resourceVersion and reaches the watches as MODIFIED;
  *   `remove()` deletes as another client would, `seed()` creates or
  *   replaces as another manager would; both reach the watches.
- * Not simulated: finalizers, admission, defaulting, bookmarks, the /status
- * endpoint over HTTP.
+ * - finalizers: DELETE of an object with `metadata.finalizers` sets
+ *   `deletionTimestamp` and keeps it (MODIFIED) until `finalize()` (the
+ *   finalizer's controller) empties the list, then it is gone (DELETED); a
+ *   repeated DELETE changes nothing;
+ * Not simulated: admission, defaulting, bookmarks, the /status endpoint over
+ * HTTP, garbage collection of dependents.
  *
  * Faults can be injected on chosen calls: an HTTP status (5xx, 429 with
  * Retry-After), a connection reset, or no answer at all (a timeout).
@@ -100,7 +116,18 @@ const identity = new Set([
   'kind',
   `metadata${SEP}name`,
   `metadata${SEP}namespace`,
+  `metadata${SEP}resourceVersion`,
 ]);
+/**
+ * Field owners are (manager, operation) pairs, as on the real server: a
+ * manager's `Update` set (from a create) is another owner than its `Apply`
+ * set. Apply owners are keyed by the manager's name.
+ */
+const updateKey = (manager: string) => `${manager}${SEP}Update`;
+const ownerOf = (key: string) => {
+  const [manager, operation] = key.split(SEP);
+  return { manager, operation: operation ?? 'Apply' };
+};
 const showPath = (p: string) => `.${p.split(SEP).join('.')}`;
 
 /** Leaf paths of an object: maps recurse, lists and scalars are leaves. */
@@ -561,6 +588,8 @@ export class FakeKubernetesApi {
         items,
       });
     }
+    if (!name && req.method === 'POST')
+      return this.create(url, r, namespace, body, res, call);
     if (!name)
       return this.fail(
         res,
@@ -592,6 +621,16 @@ export class FakeKubernetesApi {
           'NotFound',
           `${plural} "${name}" not found`,
         );
+      if ((entry.obj.metadata.finalizers ?? []).length > 0) {
+        // held by finalizers: marked for deletion, kept until they are done
+        if (!entry.obj.metadata.deletionTimestamp) {
+          const before = structuredClone(entry.obj);
+          entry.obj.metadata.deletionTimestamp = new Date().toISOString();
+          entry.obj.metadata.resourceVersion = String(++this.version);
+          this.record({ type: 'MODIFIED', r, obj: entry.obj, before });
+        }
+        return this.send(res, call, 200, entry.obj);
+      }
       this.store.delete(key);
       this.record({
         type: 'DELETED',
@@ -609,6 +648,11 @@ export class FakeKubernetesApi {
         'MethodNotAllowed',
         `${req.method} is not supported`,
       );
+    if (req.headers['content-type'] === 'application/json-patch+json') {
+      if (!entry)
+        return this.fail(res, call, 404, 'NotFound', `${plural} "${name}" not found`);
+      return this.jsonPatch(key, entry, plural, name, body, res, call);
+    }
     if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
       return this.fail(
         res,
@@ -684,6 +728,13 @@ export class FakeKubernetesApi {
         `namespaces "${namespace}" not found`,
       );
     }
+    if (
+      entry &&
+      obj.metadata.resourceVersion !== undefined &&
+      String(obj.metadata.resourceVersion) !== entry.obj.metadata.resourceVersion
+    ) {
+      return this.modified(res, call, plural, name);
+    }
     const force = url.searchParams.get('force') === 'true';
     const dryRun = url.searchParams.get('dryRun') === 'All';
     const applied = new Map([...leaves(obj)].filter(([p]) => !identity.has(p)));
@@ -703,7 +754,8 @@ export class FakeKubernetesApi {
       for (const [other, owned] of managers) {
         if (other === manager || !owned.has(p)) continue;
         if (JSON.stringify(getPath(current, p)) !== JSON.stringify(value)) {
-          conflicts.set(other, [...(conflicts.get(other) ?? []), showPath(p)]);
+          const name = ownerOf(other).manager;
+          conflicts.set(name, [...(conflicts.get(name) ?? []), showPath(p)]);
         }
       }
     }
@@ -740,10 +792,7 @@ export class FakeKubernetesApi {
       current.metadata.creationTimestamp = new Date().toISOString();
     }
     if (changed) current.metadata.resourceVersion = String(++this.version);
-    current.metadata.managedFields = [...managers.keys()].map(m => ({
-      manager: m,
-      operation: 'Apply',
-    }));
+    current.metadata.managedFields = [...managers.keys()].map(ownerOf);
     if (!dryRun) {
       this.store.set(key, { obj: current, managers });
       if (changed)
@@ -755,6 +804,184 @@ export class FakeKubernetesApi {
         });
     }
     return this.send(res, call, entry ? 200 : 201, current);
+  }
+
+  /** 409 for a write whose resourceVersion is not the stored one. */
+  private modified(
+    res: http.ServerResponse,
+    call: FakeCall,
+    plural: string,
+    name: string,
+  ) {
+    return this.fail(
+      res,
+      call,
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
+  }
+
+  /** POST to a collection: create, or 409 AlreadyExists. */
+  private create(
+    url: URL,
+    r: KubernetesResource,
+    namespace: string | undefined,
+    body: string,
+    res: http.ServerResponse,
+    call: FakeCall,
+  ) {
+    const manager = url.searchParams.get('fieldManager') ?? 'unknown';
+    let obj: Obj;
+    try {
+      obj = JSON.parse(body);
+    } catch (e) {
+      return this.fail(res, call, 400, 'BadRequest', `error decoding JSON: ${e}`);
+    }
+    const name: string = obj?.metadata?.name ?? '';
+    const plural = `${r.plural}${r.group ? `.${r.group}` : ''}`;
+    if (
+      obj?.apiVersion !== (r.group ? `${r.group}/${r.version}` : r.version) ||
+      obj?.kind !== r.kind ||
+      (r.namespaced && (obj.metadata.namespace ?? namespace) !== namespace)
+    ) {
+      return this.fail(
+        res,
+        call,
+        400,
+        'BadRequest',
+        'the apiVersion, kind or namespace of the body do not match the path',
+      );
+    }
+    if (!name || name.length > 253 || !subdomain.test(name)) {
+      return this.fail(
+        res,
+        call,
+        422,
+        'Invalid',
+        `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+      );
+    }
+    if (
+      r.namespaced &&
+      !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))
+    ) {
+      return this.fail(res, call, 404, 'NotFound', `namespaces "${namespace}" not found`);
+    }
+    const key = this.key(r, namespace, name);
+    if (this.store.has(key)) {
+      return this.fail(
+        res,
+        call,
+        409,
+        'AlreadyExists',
+        `${plural} "${name}" already exists`,
+      );
+    }
+    const stored: Obj = structuredClone(obj);
+    stored.metadata = {
+      ...stored.metadata,
+      ...(r.namespaced ? { namespace } : {}),
+      uid: randomUUID(),
+      creationTimestamp: new Date().toISOString(),
+      resourceVersion: String(this.version + 1),
+    };
+    const managers = new Map([
+      [
+        updateKey(manager),
+        new Set([...leaves(obj).keys()].filter(p => !identity.has(p))),
+      ],
+    ]);
+    stored.metadata.managedFields = [...managers.keys()].map(ownerOf);
+    if (url.searchParams.get('dryRun') !== 'All') {
+      this.version++;
+      this.store.set(key, { obj: stored, managers });
+      this.record({ type: 'ADDED', r, obj: stored });
+    }
+    return this.send(res, call, 201, stored);
+  }
+
+  /**
+   * JSON patch, as much as the portal sends: a resourceVersion precondition
+   * and taking managedFields entries over as `Apply`.
+   */
+  private jsonPatch(
+    key: string,
+    entry: { obj: Obj; managers: Map<string, Set<string>> },
+    plural: string,
+    name: string,
+    body: string,
+    res: http.ServerResponse,
+    call: FakeCall,
+  ) {
+    let ops: Array<{ op: string; path: string; value?: unknown }>;
+    try {
+      ops = JSON.parse(body);
+    } catch (e) {
+      return this.fail(res, call, 400, 'BadRequest', `error decoding JSON: ${e}`);
+    }
+    const keys = [...entry.managers.keys()];
+    const managers = new Map(entry.managers);
+    for (const op of ops) {
+      if (op.op === 'replace' && op.path === '/metadata/resourceVersion') {
+        if (String(op.value) !== entry.obj.metadata.resourceVersion)
+          return this.modified(res, call, plural, name);
+        continue;
+      }
+      const m = /^\/metadata\/managedFields\/(\d+)$/.exec(op.path);
+      const value = op.value as { manager?: string; operation?: string } | undefined;
+      if (
+        op.op === 'replace' &&
+        m &&
+        keys[Number(m[1])] &&
+        value?.operation === 'Apply' &&
+        value.manager === ownerOf(keys[Number(m[1])]).manager
+      ) {
+        const from = keys[Number(m[1])];
+        const owner = ownerOf(from).manager;
+        const owned = managers.get(from)!;
+        managers.delete(from);
+        managers.set(owner, new Set([...(managers.get(owner) ?? []), ...owned]));
+        continue;
+      }
+      return this.fail(
+        res,
+        call,
+        422,
+        'Invalid',
+        `the test double does not support the JSON patch op ${op.op} ${op.path}`,
+      );
+    }
+    entry.managers = managers;
+    entry.obj.metadata.managedFields = [...managers.keys()].map(ownerOf);
+    this.store.set(key, entry);
+    return this.send(res, call, 200, entry.obj);
+  }
+
+  /**
+   * Removes an object's finalizers, as the controller that set them does
+   * once its clean-up is done: an object marked for deletion then goes.
+   */
+  finalize(ref: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    name: string;
+  }): void {
+    const r = this.resourceFor(ref.apiVersion, ref.kind);
+    if (!r) throw new Error(`unknown kind ${ref.kind}`);
+    const key = this.key(r, ref.namespace, ref.name);
+    const entry = this.store.get(key);
+    if (!entry) return;
+    const before = structuredClone(entry.obj);
+    delete entry.obj.metadata.finalizers;
+    if (entry.obj.metadata.deletionTimestamp) {
+      this.store.delete(key);
+      this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+    } else {
+      entry.obj.metadata.resourceVersion = String(++this.version);
+      this.record({ type: 'MODIFIED', r, obj: entry.obj, before });
+    }
   }
 
   private watch(
