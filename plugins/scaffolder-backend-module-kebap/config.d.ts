@@ -39,6 +39,18 @@ export interface Config {
           branch?: string;
         };
       };
+      kubernetes?: {
+        /**
+         * Decommission in kubernetes delivery: how long it waits for objects
+         * held by finalizers (a Stack destroying its cloud resources, an Argo
+         * CD Application pruning) before it completes and reports what is
+         * still deleting; their Programs and credentials are deleted only
+         * once they are gone (run Decommission again, or the expiry task
+         * does it).
+         * @default 60
+         */
+        removalWaitSeconds?: number;
+      };
     };
     argocd?: {
       /**

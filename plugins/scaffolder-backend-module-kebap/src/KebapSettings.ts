@@ -17,6 +17,8 @@ export interface KebapSettings {
     /** the local repository, or the working clone of the remote one */
     gitopsRepoPath: string;
     gitopsRemote?: { url: string; branch: string };
+    /** kubernetes: how long a removal waits for finalizers */
+    removalWaitMs: number;
   };
   argocd: { namespace: string; project: string; baseUrl?: string };
   pulumi: { cloudUrl: string };
@@ -117,6 +119,11 @@ export function readKebapSettings(config: Config): KebapSettings {
               'main',
           }
         : undefined,
+      removalWaitMs:
+        1000 *
+        (config.getOptionalNumber(
+          'kebap.delivery.kubernetes.removalWaitSeconds',
+        ) ?? 60),
     },
     argocd: {
       namespace: config.getOptionalString('kebap.argocd.namespace') ?? 'argocd',

@@ -33,8 +33,10 @@ export function renderObjects(objects: Order['objects']): string {
 
 /**
  * The shared last half of every ordering action: output the manifests, then
- * (unless dry run) deliver them once per task, even when the task is retried
- * or recovered (`ctx.checkpoint`), and output what was delivered.
+ * deliver them once per task, even when the task is retried or recovered
+ * (`ctx.checkpoint`), and output what was delivered. A dry run writes
+ * nothing; in kubernetes delivery it has the API server validate the objects
+ * (`dryRun=All`).
  */
 export async function deliverOrder(
   ctx: ActionContext<any, any>,
@@ -57,6 +59,11 @@ export async function deliverOrder(
   ctx.output('refs', refs);
   ctx.output('deliveryMode', delivery.mode);
   if (ctx.isDryRun) {
+    if (delivery.mode === 'kubernetes') {
+      // the API server validates and admits the objects (dryRun=All) and
+      // the ownership and namespace pre-flights run; nothing is stored
+      await delivery.deliver(order, { logger: ctx.logger, dryRun: true });
+    }
     ctx.logger.info(
       `Dry run: rendered ${refs.length} objects for ${order.env}/${order.name} (${order.part}); nothing written`,
     );

@@ -33,6 +33,8 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
     delivery = new KubernetesDelivery({
       client,
       mayOverwrite: mayOverwriteOrder,
+      removalWaitMs: 200,
+      removalPollMs: 20,
     });
   });
   afterEach(() => api.stop());
@@ -154,19 +156,44 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
     expect(portalObjects()).toHaveLength(6);
   });
 
-  it('decommissions an order by its labels, refusing another owner', async () => {
+  it('decommissions an order by its labels, refusing another owner; the Application first, the rest once its finalizer is done', async () => {
     await order('alpha');
+    const before = portalObjects().length;
     await expect(
       delivery.remove(
         { env: 'dev', name: 'alpha', ownerRef: 'group:default/team-search' },
         { logger: createRecordingLogger() },
       ),
     ).rejects.toThrow(/nothing was deleted/);
-    const removed = await delivery.remove(
+    expect(portalObjects()).toHaveLength(before);
+    const logger = createRecordingLogger();
+    const first = await delivery.remove(
+      { env: 'dev', name: 'alpha', ownerRef: owner },
+      { logger },
+    );
+    expect(first.refs).toHaveLength(before);
+    // Argo CD prunes the vCluster behind its finalizer: the Application
+    // stays (deleting), its registration waits
+    expect(first.pending?.[0]).toEqual({
+      ref: 'argoproj.io/v1alpha1/Application/argocd/vcluster-alpha',
+      state: 'deleting',
+      finalizers: ['resources-finalizer.argocd.argoproj.io'],
+    });
+    expect(first.pending?.slice(1).every(p => p.state === 'waiting')).toBe(true);
+    expect(logger.lines.join('\n')).toMatch(
+      /Deleting argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha: held by finalizer resources-finalizer.argocd.argoproj.io/,
+    );
+    api.finalize({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      namespace: 'argocd',
+      name: 'vcluster-alpha',
+    });
+    const second = await delivery.remove(
       { env: 'dev', name: 'alpha', ownerRef: owner },
       { logger: createRecordingLogger() },
     );
-    expect(removed.refs).toHaveLength(6);
+    expect(second.pending).toEqual([]);
     expect(portalObjects()).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import {
   refString,
 } from '@internal/plugin-kebap-node';
 import { MayOverwrite } from './GitopsDelivery';
-import { DeliveryResult, Order, OrderDelivery, refOf } from './OrderDelivery';
+import { DeliveryResult, Order, OrderDelivery } from './OrderDelivery';
 
 /** The field manager of every server-side apply the portal makes. */
 export const KEBAP_FIELD_MANAGER = 'kebap-portal';
@@ -16,70 +16,61 @@ export const KEBAP_FIELD_MANAGER = 'kebap-portal';
 /**
  * Delivery by server-side apply to the control-plane cluster, with the
  * field manager `kebap-portal`. Objects that exist and are not this order's
- * are refused before anything is written.
+ * are refused before anything is written, and the API server itself keeps
+ * a name to one order: absent objects are created (POST; of two creators
+ * of one name, in this process or another, exactly one wins) and existing
+ * ones are applied with the resourceVersion their ownership was judged on
+ * (see `applyObjects`).
  *
- * Orders that share an object are delivered one after the other inside
- * this process: every apply uses the same field manager, so the API server
- * would let a second order of the same name by another team overwrite the
- * first if both passed the ownership check before either wrote.
+ * Removal deletes phase by phase (`deleteObjects`): Stacks and Argo CD
+ * Applications first, what they need while their finalizers clean up
+ * (Programs, credentials) only once they are gone, waiting up to
+ * `removalWaitMs`; what is still held by finalizers is reported as pending.
  */
 export class KubernetesDelivery implements OrderDelivery {
   readonly mode = 'kubernetes' as const;
   private readonly client: KubernetesClient;
   private readonly mayOverwrite: MayOverwrite;
-  /** the delivery that holds each object (apiVersion/kind/namespace/name) */
-  private readonly locks = new Map<string, Promise<void>>();
+  private readonly removalWaitMs: number;
+  private readonly removalPollMs: number;
 
   constructor(options: {
     client: KubernetesClient;
     mayOverwrite: MayOverwrite;
+    /** how long a removal waits for finalizers before reporting pending (default 60 s) */
+    removalWaitMs?: number;
+    removalPollMs?: number;
   }) {
     this.client = options.client;
     this.mayOverwrite = options.mayOverwrite;
+    this.removalWaitMs = options.removalWaitMs ?? 60_000;
+    this.removalPollMs = options.removalPollMs ?? 1000;
   }
 
   async deliver(
     order: Order,
-    options: { logger: LoggerService },
+    options: { logger: LoggerService; dryRun?: boolean },
   ): Promise<DeliveryResult> {
-    const result = await this.exclusive(order.objects.map(refOf), () =>
-      applyObjects({
-        client: this.client,
-        objects: order.objects,
-        fieldManager: KEBAP_FIELD_MANAGER,
-        mayOverwrite: existing => this.mayOverwrite(existing, order),
-        logger: options.logger,
-      }),
-    );
+    const result = await applyObjects({
+      client: this.client,
+      objects: order.objects,
+      fieldManager: KEBAP_FIELD_MANAGER,
+      mayOverwrite: existing => this.mayOverwrite(existing, order),
+      logger: options.logger,
+      dryRun: options.dryRun,
+    });
     options.logger.info(
-      `Applied ${result.applied.length} objects (${result.created.length} created, ${result.updated.length} updated)`,
+      `${options.dryRun ? 'Dry run (the API server validated, nothing stored): ' : ''}Applied ${
+        result.applied.length
+      } objects (${result.created.length} created, ${result.updated.length} updated, ${
+        result.unchanged.length
+      } unchanged)`,
     );
     return {
       mode: this.mode,
       refs: result.applied,
       changed: result.created.length + result.updated.length > 0,
     };
-  }
-
-  /** Runs `fn` once no other delivery holds any of `keys`. */
-  private async exclusive<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
-    const unique = [...new Set(keys)];
-    // registering as the last holder of every key happens at once, so the
-    // waits form no cycle
-    const before = unique.map(k => this.locks.get(k));
-    let release!: () => void;
-    const mine = new Promise<void>(resolve => {
-      release = resolve;
-    });
-    for (const k of unique) this.locks.set(k, mine);
-    await Promise.all(before);
-    try {
-      return await fn();
-    } finally {
-      release();
-      for (const k of unique)
-        if (this.locks.get(k) === mine) this.locks.delete(k);
-    }
   }
 
   async remove(
@@ -97,22 +88,31 @@ export class KubernetesDelivery implements OrderDelivery {
       namespace: o.metadata.namespace,
       name: o.metadata.name,
     }));
-    const deleted = await this.exclusive(refs.map(refString), () =>
-      deleteObjects({
-        client: this.client,
-        refs,
-        mayDelete: existing => this.mayOverwrite(existing, order),
-      }),
-    );
-    options.logger.info(
-      deleted.length
-        ? `Deleted ${deleted.join(', ')}`
-        : `Nothing of ${order.env}/${order.name} left to delete`,
-    );
+    const { deleted, pending } = await deleteObjects({
+      client: this.client,
+      refs,
+      mayDelete: existing => this.mayOverwrite(existing, order),
+      waitMs: this.removalWaitMs,
+      pollMs: this.removalPollMs,
+      logger: options.logger,
+    });
+    if (deleted.length) options.logger.info(`Deleted ${deleted.join(', ')}`);
+    for (const p of pending) {
+      options.logger.info(
+        p.state === 'deleting'
+          ? `Deleting ${p.ref}: held by ${
+              p.finalizers?.length ? `finalizer ${p.finalizers.join(', ')}` : 'its controller'
+            } while it cleans up`
+          : `Waiting to delete ${p.ref}: the objects above need it until they are gone`,
+      );
+    }
+    if (!deleted.length && !pending.length)
+      options.logger.info(`Nothing of ${order.env}/${order.name} left to delete`);
     return {
       mode: this.mode,
       refs: refs.map(refString),
       changed: deleted.length > 0,
+      pending,
     };
   }
 }

@@ -1,5 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import type { OrderObject } from '@internal/plugin-kebap-common';
+import type { PendingRemoval } from '@internal/plugin-kebap-node';
 
 export type { OrderObject };
 
@@ -34,14 +35,23 @@ export interface DeliveryResult {
   folder?: string;
   /** false when the order was already delivered exactly like this */
   changed: boolean;
+  /**
+   * kubernetes removal: objects still there, held by finalizers
+   * (`deleting`) or waiting for those to go (`waiting`)
+   */
+  pending?: PendingRemoval[];
 }
 
 /** Delivers orders: by a Git commit that Argo CD syncs, or by server-side apply. */
 export interface OrderDelivery {
   readonly mode: 'gitops' | 'kubernetes';
+  /**
+   * Delivers an order. `dryRun`: validated as far as the delivery can
+   * without writing (kubernetes: the API server's `dryRun=All`).
+   */
   deliver(
     order: Order,
-    options: { logger: LoggerService },
+    options: { logger: LoggerService; dryRun?: boolean },
   ): Promise<DeliveryResult>;
   /**
    * Brings this replica's view of the orders up to date before they are read

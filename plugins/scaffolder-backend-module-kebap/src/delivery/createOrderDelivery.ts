@@ -62,5 +62,6 @@ export function createOrderDelivery(options: {
   return new KubernetesDelivery({
     client: options.client,
     mayOverwrite: mayOverwriteOrder,
+    removalWaitMs: settings.delivery.removalWaitMs,
   });
 }

@@ -2,6 +2,7 @@ import { InputError } from '@backstage/errors';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { validateOrderName } from '@internal/plugin-kebap-common';
+import type { PendingRemoval } from '@internal/plugin-kebap-node';
 import { OrderDelivery } from '../../delivery/OrderDelivery';
 import { orderProvenance, parseOwner, throwIfIssues } from '../orderInputs';
 import { examples } from './decommission.examples';
@@ -37,6 +38,19 @@ export function createDecommissionAction(options: { delivery: OrderDelivery }) {
       },
       output: {
         refs: z => z.array(z.string()).describe('The objects removed'),
+        state: z =>
+          z
+            .enum(['removed', 'deleting'])
+            .describe(
+              'removed: nothing of the order is left (gitops: removed from Git); deleting: objects are still held by finalizers (kubernetes delivery)',
+            ),
+        pending: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              'kubernetes delivery: what is still there, e.g. "pulumi.com/v1/Stack/kebap-stacks/db (deleting: finalizer.stack.pulumi.com)"',
+            ),
         commit: z =>
           z
             .string()
@@ -100,11 +114,31 @@ export function createDecommissionAction(options: { delivery: OrderDelivery }) {
       });
       ctx.output('refs', result.refs);
       if (result.commit) ctx.output('commit', result.commit);
-      ctx.logger.info(
-        result.changed
-          ? `Order ${env}/${name} decommissioned`
-          : `Order ${env}/${name} was already gone`,
-      );
+      const pending: PendingRemoval[] = result.pending ?? [];
+      ctx.output('state', pending.length ? 'deleting' : 'removed');
+      if (pending.length) {
+        ctx.output(
+          'pending',
+          pending.map(p =>
+            p.state === 'deleting'
+              ? `${p.ref} (deleting: ${p.finalizers?.join(', ') || 'finalizers'})`
+              : `${p.ref} (waiting)`,
+          ),
+        );
+        ctx.logger.info(
+          `Order ${env}/${name} is being decommissioned: ${
+            pending.filter(p => p.state === 'deleting').length
+          } object(s) are still deleting behind their finalizers and ${
+            pending.filter(p => p.state === 'waiting').length
+          } wait for them. The task completes now; run Decommission again once the status card shows them gone, to remove the rest.`,
+        );
+      } else {
+        ctx.logger.info(
+          result.changed
+            ? `Order ${env}/${name} decommissioned`
+            : `Order ${env}/${name} was already gone`,
+        );
+      }
     },
   });
 }
