@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { mockServices } from '@backstage/backend-test-utils';
 import { FakeKubernetesApi } from '../testing/FakeKubernetesApi';
 import { KubernetesClient } from './KubernetesClient';
@@ -117,6 +118,16 @@ describe('Informer', () => {
     expect(await informer.waitForSync(3000)).toBe(true);
     expect(names()).toEqual(['a']);
     expect(informer.lastError).toBeUndefined();
+  });
+
+  it('keeps no abort listener of a backoff that is over (a long outage does not pile them up)', async () => {
+    api.injectFault({ method: 'GET', times: 15, fault: { status: 503 } });
+    informer.start();
+    expect(await informer.waitForSync(5000)).toBe(true);
+    await until(() => api.openWatches === 1, 'the watch');
+    // the open watch's own listener, nothing of the 15 backoffs before it
+    const signal: AbortSignal = (informer as any).abort.signal;
+    expect(getEventListeners(signal, 'abort').length).toBeLessThanOrEqual(1);
   });
 
   it('backs off when every watch fails although listing works', async () => {

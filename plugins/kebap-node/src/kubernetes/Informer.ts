@@ -176,12 +176,17 @@ export class Informer {
             this.lastError
           }; listing again in ${jittered} ms`,
         );
+        // the listener goes with its timer: a long outage (one backoff per
+        // failure) must not pile listeners up on the informer's signal
         await new Promise<void>(resolve => {
-          const timer = setTimeout(resolve, jittered);
-          signal.addEventListener('abort', () => {
+          let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+          const done = () => {
             clearTimeout(timer);
+            signal.removeEventListener('abort', done);
             resolve();
-          });
+          };
+          timer = setTimeout(done, jittered);
+          signal.addEventListener('abort', done);
         });
       }
     }
