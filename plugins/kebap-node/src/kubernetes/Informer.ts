@@ -58,6 +58,8 @@ export class Informer {
   /** LISTs and WATCHes sent, for tests and benchmarks */
   lists = 0;
   watches = 0;
+  /** BOOKMARK events received (they only move `resourceVersion` on) */
+  bookmarks = 0;
 
   constructor(options: {
     client: KubernetesClient;
@@ -235,7 +237,10 @@ export class Informer {
     } as OrderObject);
     const version = versionOf(obj);
     if (version) this.resourceVersion = version;
-    if (event.type === 'BOOKMARK') return;
+    if (event.type === 'BOOKMARK') {
+      this.bookmarks++;
+      return;
+    }
     const key = keyOf(obj);
     const previous = this.store.get(key);
     if (event.type === 'DELETED') {
