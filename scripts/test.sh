@@ -11,6 +11,7 @@
 # Usage: scripts/test.sh [stage ...]   (default: all stages)
 source "$(dirname "$0")/lib/toolchain.sh"
 source "$(dirname "$0")/lib/kube.sh"
+source "$(dirname "$0")/lib/go.sh"
 set +e
 started=$(date +%s)
 logs="$KEBAP_ROOT/test-results/logs"
@@ -56,7 +57,7 @@ ensure_chromium() {
 s_setup()      { kebap_setup; }
 s_typecheck()  { yarn tsc; }
 s_lint()       { yarn backstage-cli repo lint; }
-s_unit()       { yarn backstage-cli repo test --watchAll=false; }
+s_unit()       { ensure_go && yarn backstage-cli repo test --watchAll=false; }
 s_build()      { yarn build:all >"$logs/build-output.log" 2>&1 || { tail -40 "$logs/build-output.log"; return 1; }; echo "app and backend built"; }
 s_production() { bash scripts/test-production.sh; }
 s_recovery()   { bash scripts/test-recovery.sh; }
