@@ -47,12 +47,11 @@ const variants: Array<[string, Record<string, unknown>]> = [
     },
   ],
   [
-    'gitops without cluster reads, Kubernetes tab or Argo CD Secrets',
+    'gitops without cluster reads or the Kubernetes tab',
     {
       rbac: {
         clusterReads: false,
         kubernetesTab: false,
-        argocdClusterSecrets: false,
       },
       appConfig: { kebap: { kubernetes: null } },
     },
