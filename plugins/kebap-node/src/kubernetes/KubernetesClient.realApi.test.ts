@@ -9,7 +9,7 @@ const cm = (namespace: string, name: string, data: Record<string, string>) =>
   } as OrderObject);
 
 describeRealKubernetes('KubernetesClient against the real API server', kube => {
-  it('creates once: a second create of the name is a ConflictError; the creator then owns its fields as Apply', async () => {
+  it('creates once: a second create of the name is a ConflictError; claimed and applied, the creator owns its fields as Apply', async () => {
     const ns = kube().uniqueName();
     await kube().ensureNamespaces(ns);
     const client = kube().client();
@@ -25,6 +25,17 @@ describeRealKubernetes('KubernetesClient against the real API server', kube => {
     expect(
       claimed.metadata.managedFields.map((f: any) => [f.manager, f.operation]),
     ).toEqual([['kebap-portal', 'Apply']]);
+    const owned: any = await client.apply(cm(ns, 'a', { k: 'v1' }), {
+      fieldManager: 'kebap-portal',
+    });
+    expect(
+      owned.metadata.managedFields.map((f: any) => [f.manager, f.operation]),
+    ).toEqual([['kebap-portal', 'Apply']]);
+    // applied again unchanged: not even managedFields change
+    const again: any = await client.apply(cm(ns, 'a', { k: 'v1' }), {
+      fieldManager: 'kebap-portal',
+    });
+    expect(again.metadata.resourceVersion).toBe(owned.metadata.resourceVersion);
     // a changed value applied by the same manager is no conflict with itself
     const applied: any = await client.apply(cm(ns, 'a', { k: 'v3' }), {
       fieldManager: 'kebap-portal',

@@ -52,23 +52,6 @@ interface Answer {
   body: string;
 }
 
-/**
- * A field set recorded for an `Update` in the form the API server records
- * for an `Apply` of the same object: an Update also owns each map it
- * created (`".": {}` under an `f:` field), an Apply does not. Without this,
- * the first apply after a create would rewrite managedFields (a new
- * resourceVersion for no change).
- */
-function asApplySet(set: unknown, field?: string): unknown {
-  if (!set || typeof set !== 'object') return set;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(set as Record<string, unknown>)) {
-    if (k === '.' && field?.startsWith('f:')) continue;
-    out[k] = asApplySet(v, k);
-  }
-  return out;
-}
-
 /** Error codes of calls worth another try. */
 const transientCodes = new Set([
   'ECONNRESET',
@@ -438,11 +421,16 @@ export class KubernetesClient {
   }
 
   /**
-   * Turns `fieldManager`'s `Update` entry of a just-created object into an
-   * `Apply` entry (a JSON patch of `metadata.managedFields`, refused with a
-   * ConflictError when the object changed since its `resourceVersion`): what
-   * the portal created by POST it then owns as its server-side apply set,
-   * so its next apply of a changed value is no conflict with itself.
+   * Turns the `Update` entry that a POST gave `fieldManager` into an
+   * `Apply` entry of the same manager (a JSON patch of
+   * `metadata.managedFields`, refused with a ConflictError when the object
+   * changed since its `resourceVersion`), so that the manager's server-side
+   * applies own those fields. The next apply of the same object rewrites the
+   * entry in the API server's own form for an apply set; the portal makes
+   * that apply right after the claim, so later re-applies change nothing.
+   * (Emptying managedFields instead would hand the fields to the API
+   * server's `before-first-apply` manager, which the next apply would
+   * conflict with.)
    */
   async claimForApply(
     created: OrderObject & {
@@ -467,21 +455,17 @@ export class KubernetesClient {
       if (e.manager === options.fieldManager && e.operation === 'Update')
         ops.push({
           op: 'replace',
-          path: `/metadata/managedFields/${i}`,
-          value: {
-            ...e,
-            operation: 'Apply',
-            fieldsV1: asApplySet((e as { fieldsV1?: unknown }).fieldsV1),
-          },
+          path: `/metadata/managedFields/${i}/operation`,
+          value: 'Apply',
         });
     });
+    if (ops.length === 1) return created;
     const ref = {
       apiVersion: created.apiVersion,
       kind: created.kind,
       namespace: created.metadata.namespace,
       name: created.metadata.name,
     };
-    if (ops.length === 1) return created;
     const answer = await this.call(
       'PATCH',
       `${resourcePath(ref)}?fieldManager=${encodeURIComponent(

@@ -120,8 +120,10 @@ describe('applyObjects', () => {
       .filter(c => c.method === 'POST' || c.method === 'PATCH')
       .map(c => `${c.method} ${c.path}`)
       .filter(w => w.includes('serviceaccounts'));
+    // create, claim the create's entry as applied, apply
     expect(writes).toEqual([
       'POST /api/v1/namespaces/vc-alpha/serviceaccounts',
+      'PATCH /api/v1/namespaces/vc-alpha/serviceaccounts/reader',
       'PATCH /api/v1/namespaces/vc-alpha/serviceaccounts/reader',
     ]);
     const versions = api

@@ -108,8 +108,10 @@ async function missingNamespaces(
  * 2. cluster-scoped objects first (Namespaces, bindings), then the rest
  *    concurrently. An absent object is created (POST: of two creators of a
  *    name the API server lets exactly one win; the loser reads the winner's
- *    object and asks `mayOverwrite` again) and its fields claimed as the
- *    field manager's apply set; an existing one is server-side applied with
+ *    object and asks `mayOverwrite` again), its create's `Update` entry
+ *    claimed as the field manager's `Apply` entry and the object applied
+ *    once (server-side apply), so that later applies of it change nothing;
+ *    an existing one is server-side applied with
  *    the `resourceVersion` its verdict was made on (the API server refuses
  *    the write when the object changed since: it is read, judged and written
  *    again, a bounded number of times). Never `force`: a field another
@@ -192,8 +194,19 @@ export async function applyObjects(options: {
       if (attempt > 1) current = (await client.get(refOf(o))) as Stored;
       if (!current) {
         try {
-          const made = await client.create(o, { fieldManager, dryRun });
-          if (!dryRun) await client.claimForApply(made as Stored, { fieldManager });
+          // the create claims the name (of two creators, one wins); the
+          // claim makes its fields the manager's apply set, and the apply
+          // puts that set in the API server's own form
+          const made = (await client.create(o, { fieldManager, dryRun })) as Stored;
+          if (dryRun) return 'created';
+          const claimed = (await client.claimForApply(made, { fieldManager })) as Stored;
+          await client.apply(
+            {
+              ...o,
+              metadata: { ...o.metadata, resourceVersion: claimed.metadata.resourceVersion },
+            } as OrderObject,
+            { fieldManager },
+          );
           return 'created';
         } catch (e) {
           if (isTaken(e) || isStale(e)) continue;

@@ -20,10 +20,9 @@
  *   conflicts with it, as on the real server);
  * - JSON patch (`application/json-patch+json`) supports what the portal
  *   sends after a create: `replace /metadata/resourceVersion` (a
- *   precondition) and `replace /metadata/managedFields/<i>` with the same
- *   manager's entry as `Apply` (takes the entry's fields over as that
- *   manager's apply set); any other op answers 422; other content types
- *   415;
+ *   precondition) and `replace /metadata/managedFields/<i>/operation` with
+ *   `Apply` (the entry's fields become its manager's apply set); any other
+ *   op answers 422; other content types 415;
  * - server-side apply field ownership: each manager owns the leaf paths it
  *   applied (maps merge, lists are atomic); applying a different value to a
  *   path another manager owns answers 409 naming the manager and the paths,
@@ -651,7 +650,7 @@ export class FakeKubernetesApi {
     if (req.headers['content-type'] === 'application/json-patch+json') {
       if (!entry)
         return this.fail(res, call, 404, 'NotFound', `${plural} "${name}" not found`);
-      return this.jsonPatch(key, entry, plural, name, body, res, call);
+      return this.jsonPatch(r, key, entry, plural, name, body, res, call);
     }
     if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
       return this.fail(
@@ -906,6 +905,7 @@ export class FakeKubernetesApi {
    * and taking managedFields entries over as `Apply`.
    */
   private jsonPatch(
+    r: KubernetesResource,
     key: string,
     entry: { obj: Obj; managers: Map<string, Set<string>> },
     plural: string,
@@ -928,15 +928,9 @@ export class FakeKubernetesApi {
           return this.modified(res, call, plural, name);
         continue;
       }
-      const m = /^\/metadata\/managedFields\/(\d+)$/.exec(op.path);
-      const value = op.value as { manager?: string; operation?: string } | undefined;
-      if (
-        op.op === 'replace' &&
-        m &&
-        keys[Number(m[1])] &&
-        value?.operation === 'Apply' &&
-        value.manager === ownerOf(keys[Number(m[1])]).manager
-      ) {
+      const m = /^\/metadata\/managedFields\/(\d+)\/operation$/.exec(op.path);
+      if (op.op === 'replace' && m && op.value === 'Apply' && keys[Number(m[1])]) {
+        // the entry's fields become its manager's apply set
         const from = keys[Number(m[1])];
         const owner = ownerOf(from).manager;
         const owned = managers.get(from)!;
@@ -954,7 +948,10 @@ export class FakeKubernetesApi {
     }
     entry.managers = managers;
     entry.obj.metadata.managedFields = [...managers.keys()].map(ownerOf);
+    const before = structuredClone(entry.obj);
+    entry.obj.metadata.resourceVersion = String(++this.version);
     this.store.set(key, entry);
+    this.record({ type: 'MODIFIED', r, obj: entry.obj, before });
     return this.send(res, call, 200, entry.obj);
   }
 
