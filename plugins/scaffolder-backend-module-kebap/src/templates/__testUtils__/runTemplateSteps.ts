@@ -140,6 +140,13 @@ export async function runTemplateSteps(options: {
   workspacePath: string;
   dryRun: boolean;
   taskId?: string;
+  /**
+   * The task's checkpoint store, as the scaffolder keeps it per task: pass
+   * the same map to run the task again as a retry or recovery would (each
+   * checkpoint returns what it returned the first time). Without it every
+   * checkpoint runs.
+   */
+  checkpoints?: Map<string, unknown>;
 }): Promise<StepRun[]> {
   const { template, actions } = options;
   const steps: Record<string, { output: Record<string, unknown> }> = {};
@@ -204,7 +211,18 @@ export async function runTemplateSteps(options: {
           output: (name: string, value: unknown) => {
             output[name] = value;
           },
-          checkpoint: async ({ fn }: { fn: () => Promise<unknown> }) => fn(),
+          checkpoint: async ({
+            key,
+            fn,
+          }: {
+            key: string;
+            fn: () => Promise<unknown>;
+          }) => {
+            const store = options.checkpoints;
+            if (!store) return fn();
+            if (!store.has(key)) store.set(key, await fn());
+            return store.get(key);
+          },
         });
         await action.handler(ctx as any);
       }
