@@ -15,10 +15,7 @@ import {
   KubernetesClient,
   listOrderObjects,
 } from '@internal/plugin-kebap-node';
-import {
-  describeRealKubernetes,
-  RealKubernetes,
-} from '@internal/plugin-kebap-node/testing';
+import { describeRealKubernetes } from '@internal/plugin-kebap-node/testing';
 import { startModuleActions } from '../__testUtils__/startModuleActions';
 import {
   exampleParameters,
@@ -242,7 +239,7 @@ describeRealKubernetes('every template in kubernetes delivery against the real A
     const t = template('dev-cluster');
     await run(t, { ...exampleParameters(t)[0], name, owner });
     const app = (await objectsOf(name)).find(o => o.kind === 'Application')!;
-    expect(app.metadata.finalizers).toContain('resources-finalizer.argocd.argoproj.io');
+    expect((app.metadata as any).finalizers).toContain('resources-finalizer.argocd.argoproj.io');
     const decommission = () =>
       run(template('decommission'), { order: `resource:default/dev-${name}`, owner, confirm: name });
     const first = (await decommission()).find(r => r.action === 'kebap:decommission')!;
@@ -280,6 +277,3 @@ describeRealKubernetes('every template in kubernetes delivery against the real A
     );
   });
 });
-
-// RealKubernetes is imported for its type only in editors that need it
-export type { RealKubernetes };
