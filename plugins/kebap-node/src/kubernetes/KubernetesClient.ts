@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import yaml from 'yaml';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Config } from '@backstage/config';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -358,7 +357,9 @@ export class KubernetesClient {
     const answer = await this.call(
       'PATCH',
       `${resourcePath(ref)}?${query}`,
-      yaml.stringify(obj),
+      // JSON, which is YAML too: every string stays a string (the API
+      // server reads YAML 1.1, where a bare yes/no/on/1:20 is not one)
+      JSON.stringify(obj),
       'application/apply-patch+yaml',
     );
     this.check(answer, `apply ${refString(ref)}`);

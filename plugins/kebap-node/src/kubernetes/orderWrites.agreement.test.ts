@@ -115,6 +115,16 @@ function scenarios(target: () => Target) {
     ).toEqual(['kebap-portal/Apply']);
   });
 
+  it('keeps every string a string: label values that YAML 1.1 would read as booleans or numbers', async () => {
+    const t = target();
+    const ns = await t.namespace();
+    const order = t.name('strings');
+    const sa = serviceAccount(ns, order, order, 'a', { a: 'yes', b: 'no', c: 'on', d: '0x1f', e: 'y' });
+    await apply(t.portal(), [sa], order, 'a');
+    const stored: any = await t.portal().get(refOf(sa));
+    expect(stored.metadata.labels).toMatchObject({ a: 'yes', b: 'no', c: 'on', d: '0x1f', e: 'y' });
+  });
+
   it('two processes ordering one name for two owners at once: one wins, the other gets a ConflictError', async () => {
     const t = target();
     const ns = await t.namespace();

@@ -753,8 +753,8 @@ export class FakeKubernetesApi {
       for (const [other, owned] of managers) {
         if (other === manager || !owned.has(p)) continue;
         if (JSON.stringify(getPath(current, p)) !== JSON.stringify(value)) {
-          const name = ownerOf(other).manager;
-          conflicts.set(name, [...(conflicts.get(name) ?? []), showPath(p)]);
+          const owner = ownerOf(other).manager;
+          conflicts.set(owner, [...(conflicts.get(owner) ?? []), showPath(p)]);
         }
       }
     }
