@@ -80,6 +80,33 @@ async function orderObjects(): Promise<any[]> {
   return objects;
 }
 
+/**
+ * The ResourceQuota the vCluster chart renders from a dev cluster's
+ * Application (chart 0.30, templates/resourcequota.yaml: `vc-<release>` in
+ * the release namespace, `hard` from `policies.resourceQuota.quota`, each
+ * value quoted), which is what Kyverno admits or refuses when Argo CD
+ * applies it. The chart merges its own defaults (`count/*`, ephemeral
+ * storage, service counts) under these; the policy does not constrain them.
+ */
+function chartQuota(app: any) {
+  const { releaseName, valuesObject } = app.spec.source.helm;
+  const rq = valuesObject.policies.resourceQuota;
+  if (String(rq.enabled) !== 'true') return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    metadata: {
+      name: `vc-${releaseName}`,
+      namespace: app.spec.destination.namespace,
+    },
+    spec: {
+      hard: Object.fromEntries(
+        Object.entries(rq.quota).map(([k, v]) => [k, String(v)]),
+      ),
+    },
+  };
+}
+
 const kindKey = (o: any) =>
   o.apiVersion.includes('/') ? `${o.apiVersion}/${o.kind}` : o.kind;
 
@@ -92,18 +119,23 @@ describe('Kyverno policies against the objects the portal orders', () => {
   it('rendered every kind of order', () => {
     expect([...new Set(objects.map(kindKey))]).toEqual(
       expect.arrayContaining([
-        'Namespace',
-        'ResourceQuota',
-        'LimitRange',
         'argoproj.io/v1alpha1/Application',
         'external-secrets.io/v1/SecretStore',
         'external-secrets.io/v1/ExternalSecret',
         'pulumi.com/v1/Stack',
         'pulumi.com/v1/Program',
         'ServiceAccount',
-        'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
       ]),
     );
+    // nothing cluster-scoped: Argo CD creates a dev cluster's namespace, the
+    // vCluster chart its quota and limits, the platform the RBAC
+    for (const kind of [
+      'Namespace',
+      'ResourceQuota',
+      'LimitRange',
+      'rbac.authorization.k8s.io/v1/ClusterRoleBinding',
+    ])
+      expect(objects.map(kindKey)).not.toContain(kind);
   });
 
   it('are all kinds the orders AppProject admits', () => {
@@ -113,7 +145,7 @@ describe('Kyverno policies against the objects the portal orders', () => {
     )!.obj;
     const allowed = new Set(
       [
-        ...project.spec.clusterResourceWhitelist,
+        ...(project.spec.clusterResourceWhitelist ?? []),
         ...project.spec.namespaceResourceWhitelist,
       ].map((k: any) => `${k.group}/${k.kind}`),
     );
@@ -178,7 +210,11 @@ describe('Kyverno policies against the objects the portal orders', () => {
 
   describe('kebap-vcluster-size', () => {
     const rule = policy('kebap-vcluster-size').spec.rules[0];
-    const quotas = () => objects.filter(o => o.kind === 'ResourceQuota');
+    const quotas = () =>
+      objects
+        .filter(o => o.kind === 'Application')
+        .map(chartQuota)
+        .filter(Boolean) as any[];
 
     it('admits the quota of every configured size', () => {
       expect(

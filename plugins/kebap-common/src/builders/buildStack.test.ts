@@ -149,20 +149,17 @@ describe('validateStackInput', () => {
 });
 
 describe('buildStackServiceAccount', () => {
-  it('binds the ServiceAccount to system:auth-delegator', () => {
-    const [sa, crb] = buildStackServiceAccount({
+  it('is the ServiceAccount alone: its auth-delegator binding is the platform’s, not the order’s', () => {
+    const objects = buildStackServiceAccount({
       name: 'pulumi',
       namespace: 'team-a',
       metadata,
     });
-    expect(sa.metadata).toMatchObject({ name: 'pulumi', namespace: 'team-a' });
-    expect(crb.roleRef).toEqual({
-      apiGroup: 'rbac.authorization.k8s.io',
-      kind: 'ClusterRole',
-      name: 'system:auth-delegator',
+    expect(objects.map(o => o.kind)).toEqual(['ServiceAccount']);
+    expect(objects[0].metadata).toMatchObject({
+      name: 'pulumi',
+      namespace: 'team-a',
+      labels: metadata.labels,
     });
-    expect(crb.subjects).toEqual([
-      { kind: 'ServiceAccount', name: 'pulumi', namespace: 'team-a' },
-    ]);
   });
 });

@@ -1,5 +1,4 @@
 import type { IServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
-import type { IClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { Issue } from '../validation/Issue';
 import {
   STACK_NAME_MAX_LENGTH,
@@ -333,43 +332,28 @@ export function buildProgram(input: {
 }
 
 /**
- * The ServiceAccount a Stack's workspace runs as, and its binding to
- * `system:auth-delegator` (the operator's workspaces need it).
+ * The ServiceAccount a Stack's workspace runs as. The Pulumi Kubernetes
+ * Operator's workspaces also need `system:auth-delegator` for it; that
+ * binding is the platform's, once per namespace where Stacks run (a
+ * ClusterRoleBinding to the group `system:serviceaccounts:<namespace>`,
+ * gitops/platform/stacks), never part of an order: the portal creates no
+ * RBAC objects, so it needs no right to bind or delete any.
  */
 export function buildStackServiceAccount(input: {
   name: string;
   namespace: string;
   metadata: OrderMetadata;
-}): [IServiceAccount, IClusterRoleBinding] {
-  const meta = {
-    labels: { ...input.metadata.labels },
-    annotations: { ...input.metadata.annotations },
-  };
+}): [IServiceAccount] {
   return [
     {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name: input.name, namespace: input.namespace, ...meta },
-    },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
       metadata: {
-        name: `${input.namespace}.${input.name}.auth-delegator`,
-        ...meta,
+        name: input.name,
+        namespace: input.namespace,
+        labels: { ...input.metadata.labels },
+        annotations: { ...input.metadata.annotations },
       },
-      roleRef: {
-        apiGroup: 'rbac.authorization.k8s.io',
-        kind: 'ClusterRole',
-        name: 'system:auth-delegator',
-      },
-      subjects: [
-        {
-          kind: 'ServiceAccount',
-          name: input.name,
-          namespace: input.namespace,
-        },
-      ],
     },
   ];
 }

@@ -1,10 +1,7 @@
-import type { INamespace } from 'kubernetes-models/v1/Namespace';
-import type { IResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
-import type { ILimitRange } from 'kubernetes-models/v1/LimitRange';
 import type { IApplication } from '@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application';
 import { KEBAP_ANNOTATIONS, OrderMetadata } from '../ownership/orderMetadata';
 
-/** A dev-cluster size: quota and limit defaults of the vCluster's namespace. */
+/** A dev-cluster size: quota and limit defaults of the vCluster's namespace (the chart's `policies`). */
 export interface VClusterSizeSettings {
   quota: Record<string, string>;
   limitRange?: {
@@ -48,13 +45,60 @@ export const vclusterServer = (name: string) =>
   `https://${name}.${vclusterNamespace(name)}.svc:443`;
 
 /**
+ * Object counts a size may give as a plain quota name (`pods`) that the
+ * vCluster chart's default quota (0.30 `policies.resourceQuota.quota`) sets
+ * as `count/<name>` (`count/pods: 20`): the size's figure is written under
+ * both names, so the chart's default count does not stay in force beside
+ * it. (Argo CD drops `null` from `valuesObject`, so a default cannot be
+ * removed, only overridden: argoproj/argo-cd#16312.)
+ */
+const CHART_COUNTED = [
+  'pods',
+  'services',
+  'secrets',
+  'configmaps',
+  'persistentvolumeclaims',
+  'endpoints',
+];
+
+/**
+ * The vCluster chart's `policies` for a size: a ResourceQuota and a
+ * LimitRange in the vCluster's namespace, rendered by the chart (so Argo CD
+ * writes them, the portal does not). The chart merges its own defaults
+ * under these (keys the size does not set, e.g. `count/secrets: 100`,
+ * `services.nodeports: 0`, ephemeral storage); a size without `limitRange`
+ * gets none.
+ */
+export function buildVClusterPolicies(
+  size: VClusterSizeSettings,
+): Record<string, unknown> {
+  const quota: Record<string, string> = { ...size.quota };
+  for (const k of CHART_COUNTED)
+    if (size.quota[k] !== undefined) quota[`count/${k}`] = size.quota[k];
+  const limitRange = size.limitRange
+    ? {
+        enabled: true,
+        ...(size.limitRange.default
+          ? { default: { ...size.limitRange.default } }
+          : {}),
+        ...(size.limitRange.defaultRequest
+          ? { defaultRequest: { ...size.limitRange.defaultRequest } }
+          : {}),
+      }
+    : { enabled: false };
+  return { resourceQuota: { enabled: true, quota }, limitRange };
+}
+
+/**
  * The vCluster chart values: kubeconfig exported to the Secret `vc-<name>`
  * with the in-cluster server address, that address added to the serving
- * certificate, the Kubernetes version pinned when given.
+ * certificate, the Kubernetes version pinned when given, and the size's
+ * quota and limits (`policies`) when a size is given.
  */
 export function buildVClusterValues(
   input: Pick<VClusterOrderInput, 'name' | 'kubernetesVersion'>,
   settings: Pick<VClusterSettings, 'kubernetesImageTags'> = {},
+  size?: VClusterSizeSettings,
 ): Record<string, unknown> {
   const ns = vclusterNamespace(input.name);
   const k8s: Record<string, unknown> = {
@@ -85,22 +129,37 @@ export function buildVClusterValues(
       server: vclusterServer(input.name),
       secret: { name: `vc-${input.name}` },
     },
+    ...(size ? { policies: buildVClusterPolicies(size) } : {}),
   };
 }
 
 /**
- * A dev cluster: the namespace `vc-<name>` with quota and limits by size, and
- * an Argo CD Application that installs the vCluster chart into it. The
- * Application carries Argo CD's resources finalizer, so deleting it deletes
- * the vCluster.
+ * The Argo CD tracking annotation that makes the namespace Argo CD creates
+ * for an Application (`CreateNamespace=true`) a resource of that
+ * Application, which Argo CD then also deletes with it (the resources
+ * finalizer). Argo CD's annotation tracking (`gitops/apps/argocd.yaml`),
+ * `<application>:<group>/<kind>:<namespace>/<name>`, no installation ID.
+ */
+export function namespaceTrackingId(application: string, namespace: string) {
+  return `${application}:/Namespace:/${namespace}`;
+}
+
+/**
+ * A dev cluster: one Argo CD Application that installs the vCluster chart
+ * into the namespace `vc-<name>`. Argo CD creates that namespace
+ * (`CreateNamespace=true`) with the order's labels and a tracking
+ * annotation (`managedNamespaceMetadata`), so it belongs to the Application;
+ * the chart writes the size's ResourceQuota and LimitRange into it
+ * (`policies`). The Application carries Argo CD's resources finalizer, so
+ * deleting it deletes the vCluster and its namespace: the portal itself
+ * writes nothing outside Argo CD's namespace for a dev cluster.
  */
 export function buildVClusterOrder(
   input: VClusterOrderInput,
   settings: VClusterSettings,
 ): {
-  namespace: INamespace & { metadata: { name: string } };
-  resourceQuota: IResourceQuota & { metadata: { name: string } };
-  limitRange: ILimitRange & { metadata: { name: string } };
+  /** the namespace Argo CD creates for the vCluster */
+  namespace: string;
   application: IApplication & { metadata: { name: string } };
   values: Record<string, unknown>;
 } {
@@ -109,53 +168,23 @@ export function buildVClusterOrder(
     throw new Error(`Unknown dev-cluster size '${input.size}'`);
   }
   const ns = vclusterNamespace(input.name);
+  const name = `vcluster-${input.name}`;
   const annotations: Record<string, string> = { ...input.metadata.annotations };
   if (input.expiresAt)
     annotations[KEBAP_ANNOTATIONS.expiresAt] = input.expiresAt;
   if (input.purpose) annotations[KEBAP_ANNOTATIONS.purpose] = input.purpose;
-  const meta = () => ({
-    labels: { ...input.metadata.labels },
-    annotations: { ...annotations },
-  });
-  const values = buildVClusterValues(input, settings);
-  const limits = [] as NonNullable<ILimitRange['spec']>['limits'];
-  if (size.limitRange) {
-    limits.push({
-      type: 'Container',
-      ...(size.limitRange.defaultRequest
-        ? { defaultRequest: { ...size.limitRange.defaultRequest } }
-        : {}),
-      ...(size.limitRange.default
-        ? { default: { ...size.limitRange.default } }
-        : {}),
-    });
-  }
+  const values = buildVClusterValues(input, settings, size);
   return {
-    namespace: {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: ns, ...meta() },
-    },
-    resourceQuota: {
-      apiVersion: 'v1',
-      kind: 'ResourceQuota',
-      metadata: { name: 'quota', namespace: ns, ...meta() },
-      spec: { hard: { ...size.quota } },
-    },
-    limitRange: {
-      apiVersion: 'v1',
-      kind: 'LimitRange',
-      metadata: { name: 'limits', namespace: ns, ...meta() },
-      spec: { limits },
-    },
+    namespace: ns,
     application: {
       apiVersion: 'argoproj.io/v1alpha1',
       kind: 'Application',
       metadata: {
-        name: `vcluster-${input.name}`,
+        name,
         namespace: settings.argocdNamespace,
         finalizers: ['resources-finalizer.argocd.argoproj.io'],
-        ...meta(),
+        labels: { ...input.metadata.labels },
+        annotations,
       },
       spec: {
         project: settings.project,
@@ -172,7 +201,17 @@ export function buildVClusterOrder(
         },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
-          syncOptions: ['ServerSideApply=true'],
+          syncOptions: ['ServerSideApply=true', 'CreateNamespace=true'],
+          // the order's labels (Kyverno binds the kubeconfig reader in
+          // portal-labelled vc-* namespaces) and its provenance; the
+          // tracking annotation makes the namespace the Application's own
+          managedNamespaceMetadata: {
+            labels: { ...input.metadata.labels },
+            annotations: {
+              ...input.metadata.annotations,
+              'argocd.argoproj.io/tracking-id': namespaceTrackingId(name, ns),
+            },
+          },
         },
       },
     } as IApplication & { metadata: { name: string } },

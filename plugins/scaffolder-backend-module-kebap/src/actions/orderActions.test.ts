@@ -98,9 +98,6 @@ describeWithSchemas('orders in gitops delivery', validator => {
       'orders/dev/alpha/registration/externalsecret-argocd.cluster-dev-alpha.yaml',
       'orders/dev/alpha/registration/secretstore-argocd.vc-alpha-kubeconfig.yaml',
       'orders/dev/alpha/vcluster/application-argocd.vcluster-alpha.yaml',
-      'orders/dev/alpha/vcluster/limitrange-vc-alpha.limits.yaml',
-      'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
-      'orders/dev/alpha/vcluster/resourcequota-vc-alpha.quota.yaml',
     ]);
     for (const [file, obj] of Object.entries(objects)) {
       expect({ file, errors: validator().validate(obj as any) }).toEqual({
@@ -173,7 +170,6 @@ describeWithSchemas('orders in gitops delivery', validator => {
     const objects = await env.committed();
     expect(Object.keys(objects).sort()).toEqual([
       'orders/prod/payments-db/secret-payments-db-cloud/externalsecret-team-payments.payments-db-cloud.yaml',
-      'orders/prod/payments-db/stack/clusterrolebinding-team-payments.pulumi-payments.auth-delegator.yaml',
       'orders/prod/payments-db/stack/program-team-payments.payments-db-program.yaml',
       'orders/prod/payments-db/stack/serviceaccount-team-payments.pulumi-payments.yaml',
       'orders/prod/payments-db/stack/stack-team-payments.payments-db.yaml',

@@ -190,7 +190,7 @@ describe('dev-cluster expiry (gitops)', () => {
     expect(await files()).toEqual([]);
     expect(logger.lines).toContainEqual(
       expect.stringMatching(
-        /^info: Dev cluster alpha of group:default\/team-payments expired at .*: decommissioned \(.*v1\/Namespace\/vc-alpha.*commit [0-9a-f]{12}\)$/,
+        /^info: Dev cluster alpha of group:default\/team-payments expired at .*: decommissioned \(.*argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha.*commit [0-9a-f]{12}\)$/,
       ),
     );
     expect(send).toHaveBeenLastCalledWith(
@@ -362,15 +362,10 @@ describe('dev-cluster expiry (kubernetes, against the API test double)', () => {
     const firstExpiry = new Date(T0 + 7 * DAY).toISOString();
     time.set(5.5);
     expect((await expiry.run()).warned).toEqual(['alpha']);
-    for (const kind of [
-      'Namespace',
-      'ResourceQuota',
-      'LimitRange',
-      'Application',
-    ])
-      expect(annotationOf(kind, EXPIRY_WARNED_ANNOTATION)).toEqual([
-        firstExpiry,
-      ]);
+    // a dev cluster is its Application (Argo CD owns the namespace)
+    expect(annotationOf('Application', EXPIRY_WARNED_ANNOTATION)).toEqual([
+      firstExpiry,
+    ]);
     expect((await expiry.run()).warned).toEqual([]);
     expect(send).toHaveBeenCalledTimes(1);
 

@@ -129,7 +129,8 @@ describe('20 concurrent orders, gitops delivery', () => {
     const files = await git.listFiles({ fs, dir: repoPath, ref: head });
     for (const name of names) {
       const mine = files.filter(f => f.startsWith(`orders/dev/${name}/`));
-      expect({ name, files: mine.length }).toEqual({ name, files: 6 });
+      // the Application, the registration's SecretStore and ExternalSecret
+      expect({ name, files: mine.length }).toEqual({ name, files: 3 });
       // every file of the order belongs to the owner that won it
       const owner =
         winners.get(name) ?? submitted.find(s => s.name === name)!.owner;
@@ -196,12 +197,12 @@ describe.each([0, 10])(
             o.metadata.labels?.['app.kubernetes.io/managed-by'] ===
             'kebap-portal',
         );
-      expect(portal).toHaveLength(names.length * 6);
+      expect(portal).toHaveLength(names.length * 3);
       for (const name of names) {
         const mine = portal.filter(
           o => o.metadata.labels['kebap.io/order'] === name,
         );
-        expect({ name, objects: mine.length }).toEqual({ name, objects: 6 });
+        expect({ name, objects: mine.length }).toEqual({ name, objects: 3 });
         const owner =
           winners.get(name) ?? submitted.find(s => s.name === name)!.owner;
         for (const o of mine) {

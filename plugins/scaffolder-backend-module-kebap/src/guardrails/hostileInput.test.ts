@@ -664,12 +664,7 @@ describe('hostile input is refused before anything is written', () => {
             ([k]) => k === 'manifests',
           )![1] as string;
           const docs = yaml.parseAllDocuments(manifests).map(d => d.toJSON());
-          expect(docs.map(d => d.kind)).toEqual([
-            'Namespace',
-            'ResourceQuota',
-            'LimitRange',
-            'Application',
-          ]);
+          expect(docs.map(d => d.kind)).toEqual(['Application']);
           for (const d of docs) {
             expect(d.metadata.annotations['kebap.io/purpose']).toBe(text);
           }
@@ -700,15 +695,10 @@ describe('hostile input is refused before anything is written', () => {
               : api
                   .objects()
                   .filter(o => o.metadata.labels?.['kebap.io/order'] === name);
-          expect(delivered.map(d => d.kind).sort()).toEqual([
-            'Application',
-            'LimitRange',
-            'Namespace',
-            'ResourceQuota',
-          ]);
+          expect(delivered.map(d => d.kind).sort()).toEqual(['Application']);
           expect(
             delivered.map(d => d.metadata.annotations['kebap.io/purpose']),
-          ).toEqual([text, text, text, text]);
+          ).toEqual([text]);
           expect(
             api.objects().filter(o => o.metadata.name === 'stolen'),
           ).toEqual([]);

@@ -215,7 +215,7 @@ export function createPulumiStackAction(options: {
             .boolean()
             .optional()
             .describe(
-              'Create the ServiceAccount and its system:auth-delegator binding',
+              'Create the ServiceAccount (its system:auth-delegator binding is the platform’s, per namespace)',
             ),
         destroyOnFinalize: z =>
           z

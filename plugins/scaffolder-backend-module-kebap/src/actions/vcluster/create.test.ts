@@ -55,7 +55,7 @@ describe('kebap:vcluster:create', () => {
     purpose: 'testing',
   };
 
-  it('commits the namespace, quota, limits and Argo CD Application of the order', async () => {
+  it('commits the Argo CD Application of the order, which creates the namespace and the size’s quota and limits', async () => {
     const { ctx, done } = run(input);
     await done;
     const files = await git.listFiles({
@@ -63,14 +63,9 @@ describe('kebap:vcluster:create', () => {
       dir: delivery.repoPath,
       ref: 'HEAD',
     });
-    expect(files.filter(f => f.startsWith('orders/')).sort()).toEqual(
-      [
-        'orders/dev/alpha/vcluster/application-argocd.vcluster-alpha.yaml',
-        'orders/dev/alpha/vcluster/limitrange-vc-alpha.limits.yaml',
-        'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
-        'orders/dev/alpha/vcluster/resourcequota-vc-alpha.quota.yaml',
-      ].sort(),
-    );
+    expect(files.filter(f => f.startsWith('orders/')).sort()).toEqual([
+      'orders/dev/alpha/vcluster/application-argocd.vcluster-alpha.yaml',
+    ]);
     const app = yaml.parse(
       fs.readFileSync(
         path.join(
@@ -91,6 +86,18 @@ describe('kebap:vcluster:create', () => {
     expect(app.spec.source.targetRevision).toBe(
       settings.vcluster.chart.version,
     );
+    // Argo CD creates and owns vc-alpha; the chart writes quota and limits
+    expect(app.spec.destination.namespace).toBe('vc-alpha');
+    expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
+    expect(
+      app.spec.syncPolicy.managedNamespaceMetadata.annotations[
+        'argocd.argoproj.io/tracking-id'
+      ],
+    ).toBe('vcluster-alpha:/Namespace:/vc-alpha');
+    expect(
+      app.spec.source.helm.valuesObject.policies.resourceQuota.quota,
+    ).toMatchObject(settings.vcluster.sizes[input.size].quota);
+    expect(ctx.output).toHaveBeenCalledWith('namespace', 'vc-alpha');
     expect(ctx.output).toHaveBeenCalledWith(
       'expiresAt',
       '2026-11-27T12:00:00.000Z',
@@ -117,12 +124,7 @@ describe('kebap:vcluster:create', () => {
       c => c[0] === 'manifests',
     )[1];
     const docs = yaml.parseAllDocuments(manifests).map(d => d.toJS());
-    expect(docs.map(d => d.kind)).toEqual([
-      'Namespace',
-      'ResourceQuota',
-      'LimitRange',
-      'Application',
-    ]);
+    expect(docs.map(d => d.kind)).toEqual(['Application']);
   });
 
   it('converges when the task is run again', async () => {

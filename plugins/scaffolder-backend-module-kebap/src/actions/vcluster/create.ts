@@ -19,9 +19,10 @@ import {
 import { examples } from './create.examples';
 
 /**
- * `kebap:vcluster:create`: a dev cluster on the control-plane cluster: a
- * namespace with quota and limits by size, and an Argo CD Application that
- * installs the vCluster chart (pinned in config) with kubeconfig export on.
+ * `kebap:vcluster:create`: a dev cluster on the control-plane cluster: an
+ * Argo CD Application that installs the vCluster chart (pinned in config)
+ * with kubeconfig export on into a namespace Argo CD creates and owns, with
+ * the size's quota and limits as chart values.
  */
 export function createVClusterCreateAction(options: {
   delivery: OrderDelivery;
@@ -162,7 +163,7 @@ export function createVClusterCreateAction(options: {
           project: settings.argocd.project,
         },
       );
-      ctx.output('namespace', built.namespace.metadata.name);
+      ctx.output('namespace', built.namespace);
       ctx.output('applicationName', built.application.metadata.name);
       ctx.output('expiresAt', expiresAt);
       ctx.output('entityRef', entityRef);
@@ -179,12 +180,7 @@ export function createVClusterCreateAction(options: {
         name: input.name,
         part: 'vcluster',
         ownerRef: owner.ref!,
-        objects: [
-          built.namespace,
-          built.resourceQuota,
-          built.limitRange,
-          built.application,
-        ] as any,
+        objects: [built.application] as any,
         requestedBy: provenance.requestedBy,
         taskId: provenance.taskId,
       });
