@@ -101,20 +101,37 @@ describe('KebapClusterEntityProvider (against the API test double)', () => {
   it('emits an entity per labelled order; a status change emits nothing; a deletion removes it', async () => {
     api.seed(stack('orders'), { manager: 'kebap-portal' });
     // a dev cluster whose registration exists but whose Application is gone
+    // (the registration's ExternalSecret: the cache watches no Secret)
     const vc = meta('alpha', 'vcluster');
     api.seed(
       {
-        apiVersion: 'v1',
-        kind: 'Secret',
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
         metadata: {
           name: 'cluster-dev-alpha',
           namespace: 'argocd',
-          labels: { ...vc.labels, 'argocd.argoproj.io/secret-type': 'cluster' },
+          labels: vc.labels,
           annotations: vc.annotations,
         },
-        data: { config: Buffer.from('{"bearerToken":"x"}').toString('base64') },
+        spec: {
+          target: {
+            name: 'cluster-dev-alpha',
+            template: {
+              metadata: {
+                labels: {
+                  ...vc.labels,
+                  'argocd.argoproj.io/secret-type': 'cluster',
+                },
+              },
+              data: {
+                name: 'dev-alpha',
+                server: 'https://alpha.vc-alpha.svc:443',
+              },
+            },
+          },
+        },
       },
-      { manager: 'external-secrets' },
+      { manager: 'kebap-portal' },
     );
     // not the portal's: ignored
     api.seed(

@@ -165,9 +165,19 @@ describe('buildOrderStatus', () => {
     });
     expect(waiting.state).toBe('progressing');
     expect(waiting.summary).toBe(
-      'Not registered in Argo CD yet (no cluster Secret)',
+      'Not registered in Argo CD yet (no cluster registration)',
     );
     expect(waiting.registration).toEqual({ exists: false });
+
+    // the registration's ExternalSecret before External Secrets Operator
+    // wrote the cluster Secret: not registered yet
+    const unsynced = buildOrderStatus({
+      entityRef,
+      links,
+      cluster: cluster([healthy, { ...registration, status: undefined }]),
+    });
+    expect(unsynced.state).toBe('progressing');
+    expect(unsynced.registration).toEqual({ exists: false });
 
     const ready = buildOrderStatus({
       entityRef,

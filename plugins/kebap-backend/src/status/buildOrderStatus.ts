@@ -232,7 +232,7 @@ export function buildOrderStatus(input: {
 
   const stacks = onCluster.filter(isStack);
   const app = onCluster.find(isApplication);
-  const registrationSecret = onCluster.find(isRegistration);
+  const registration = describeRegistration(onCluster.find(isRegistration));
   const externalSecrets = onCluster.filter(isExternalSecret);
   const order = withRequester(describeOrder(onCluster), gitops);
   const verdicts: Verdict[] = [
@@ -241,10 +241,12 @@ export function buildOrderStatus(input: {
     ...externalSecrets.map(externalSecretVerdict),
   ];
   const isVCluster = Boolean(app) || order?.kind === 'vcluster';
-  if (isVCluster && !registrationSecret) {
+  if (isVCluster && !registration.exists) {
     verdicts.push({
       state: 'progressing',
-      summary: 'Not registered in Argo CD yet (no cluster Secret)',
+      summary: onCluster.some(isRegistration)
+        ? 'Not registered in Argo CD yet (External Secrets Operator has not written the cluster Secret)'
+        : 'Not registered in Argo CD yet (no cluster registration)',
     });
   }
   const verdict =
@@ -279,9 +281,7 @@ export function buildOrderStatus(input: {
     ...(order ? { order } : {}),
     ...(mainStack ? { stack: describeStack(mainStack, links) } : {}),
     ...(app ? { application: describeApplication(app, links) } : {}),
-    ...(isVCluster
-      ? { registration: describeRegistration(registrationSecret) }
-      : {}),
+    ...(isVCluster ? { registration } : {}),
     source: 'cluster',
     ...(cluster!.observedAt ? { observedAt: cluster!.observedAt } : {}),
     objects: objectRefs(onCluster),

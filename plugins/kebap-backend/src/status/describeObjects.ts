@@ -169,27 +169,33 @@ export function describeApplication(
   };
 }
 
-const decode = (value: unknown) =>
-  typeof value === 'string'
-    ? Buffer.from(value, 'base64').toString('utf8')
-    : undefined;
-
-/** The Argo CD cluster registration (a Secret), or `exists: false`. */
+/**
+ * The Argo CD cluster registration of a dev cluster, read from the
+ * ExternalSecret that keeps its cluster Secret (`kebap:argocd:cluster`),
+ * never from the Secret: the template names the cluster and its server
+ * (plain values, no credentials), and the Secret exists once External
+ * Secrets Operator wrote it (condition `Ready` true, or `status.binding`
+ * naming it). `exists: false` without such an ExternalSecret.
+ */
 export function describeRegistration(
-  secret: OrderObject | undefined,
+  externalSecret: OrderObject | undefined,
 ): RegistrationStatus {
-  if (!secret) return { exists: false };
-  const data = (secret.data ?? {}) as Any;
-  const stringData = (secret.stringData ?? {}) as Any;
-  const clusterName = stringData.name ?? decode(data.name);
-  const server = stringData.server ?? decode(data.server);
-  const env =
-    secret.metadata.labels?.env ?? secret.metadata.labels?.[KEBAP_LABELS.env];
+  if (!externalSecret) return { exists: false };
+  const spec = (externalSecret.spec ?? {}) as Any;
+  const status = (externalSecret.status ?? {}) as Any;
+  const template = spec.target?.template ?? {};
+  const data = (template.data ?? {}) as Any;
+  const ready = (status.conditions ?? []).find((c: Any) => c.type === 'Ready');
+  const secretName: string | undefined =
+    status.binding?.name ?? spec.target?.name ?? externalSecret.metadata.name;
+  if (ready?.status !== 'True' && !status.binding?.name)
+    return { exists: false };
+  const env = template.metadata?.labels?.env;
   return {
     exists: true,
-    name: secret.metadata.name,
-    ...(clusterName ? { clusterName } : {}),
-    ...(server ? { server } : {}),
+    ...(secretName ? { name: secretName } : {}),
+    ...(typeof data.name === 'string' ? { clusterName: data.name } : {}),
+    ...(typeof data.server === 'string' ? { server: data.server } : {}),
     ...(env ? { env } : {}),
   };
 }
@@ -198,9 +204,13 @@ export const isStack = (o: OrderObject) =>
   o.apiVersion.startsWith('pulumi.com/') && o.kind === 'Stack';
 export const isApplication = (o: OrderObject) =>
   o.apiVersion.startsWith('argoproj.io/') && o.kind === 'Application';
+/** The ExternalSecret that keeps an Argo CD cluster Secret (a registration). */
 export const isRegistration = (o: OrderObject) =>
-  o.kind === 'Secret' &&
-  o.metadata.labels?.['argocd.argoproj.io/secret-type'] === 'cluster';
+  o.apiVersion.startsWith('external-secrets.io/') &&
+  o.kind === 'ExternalSecret' &&
+  (o.spec as Any)?.target?.template?.metadata?.labels?.[
+    'argocd.argoproj.io/secret-type'
+  ] === 'cluster';
 export const isExternalSecret = (o: OrderObject) =>
   o.apiVersion.startsWith('external-secrets.io/') &&
   o.kind === 'ExternalSecret';

@@ -72,24 +72,43 @@ export function devClusterOrder(name: string): {
       },
       spec: { project: 'default' },
     },
+    // the ExternalSecret of kebap:argocd:cluster, as External Secrets
+    // Operator leaves it once it wrote the cluster Secret
     registration: {
-      apiVersion: 'v1',
-      kind: 'Secret',
+      apiVersion: 'external-secrets.io/v1',
+      kind: 'ExternalSecret',
       metadata: {
         name: `cluster-dev-${name}`,
         namespace: 'argocd',
-        labels: {
-          ...meta.labels,
-          'argocd.argoproj.io/secret-type': 'cluster',
-          env: 'dev',
+        labels: meta.labels,
+        annotations: meta.annotations,
+      },
+      spec: {
+        secretStoreRef: { kind: 'SecretStore', name: `vc-${name}-kubeconfig` },
+        target: {
+          name: `cluster-dev-${name}`,
+          creationPolicy: 'Owner',
+          template: {
+            engineVersion: 'v2',
+            metadata: {
+              labels: {
+                ...meta.labels,
+                'argocd.argoproj.io/secret-type': 'cluster',
+                env: 'dev',
+              },
+            },
+            data: {
+              name: `dev-${name}`,
+              server: `https://vc-${name}.vc-${name}:443`,
+              config:
+                '{"tlsClientConfig":{"certData":"{{ index . "client-certificate" | b64enc }}"}}',
+            },
+          },
         },
       },
-      data: {
-        name: Buffer.from(`dev-${name}`).toString('base64'),
-        server: Buffer.from(`https://vc-${name}.vc-${name}:443`).toString(
-          'base64',
-        ),
-        config: Buffer.from('{"bearerToken":"s3cr3t"}').toString('base64'),
+      status: {
+        conditions: [{ type: 'Ready', status: 'True', reason: 'SecretSynced' }],
+        binding: { name: `cluster-dev-${name}` },
       },
     },
   };

@@ -67,23 +67,34 @@ describe('KebapClusterCache', () => {
     },
   });
 
-  it('indexes by order, keeps registrations of Argo CD’s namespace only, without credentials', async () => {
+  it('indexes by order and never lists or watches a Secret, labelled like the portal’s or not', async () => {
     api.seed(secret('argocd', 'alpha'), { manager: 'eso' });
-    api.seed(secret('other', 'beta'), { manager: 'eso' });
+    // the registration is read from the ExternalSecret that keeps the Secret
+    api.seed(
+      {
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: {
+          name: 'cluster-dev-alpha',
+          namespace: 'argocd',
+          labels: labels('alpha'),
+        },
+        spec: { target: { name: 'cluster-dev-alpha' } },
+      },
+      { manager: 'kebap-portal' },
+    );
     cache.start();
     expect(await cache.waitForSync(3000)).toBe(true);
     expect(cache.state()).toEqual([{ cluster: 'hub', synced: true }]);
     const [alpha] = cache.order('alpha', 'dev');
     expect(alpha.cluster).toBe('hub');
-    expect(alpha.objects).toHaveLength(1);
-    expect(alpha.objects[0].data).toEqual({
-      name: Buffer.from('dev-alpha').toString('base64'),
-      server: Buffer.from('https://x').toString('base64'),
-    });
+    expect(alpha.objects.map(o => o.kind)).toEqual(['ExternalSecret']);
     expect(JSON.stringify(cache.orders())).not.toContain(
       Buffer.from('{"bearerToken":"t0ken"}').toString('base64'),
     );
-    expect(cache.order('beta', 'dev')).toEqual([]);
+    expect(api.calls.filter(c => /\/secrets(\?|\/|$)/.test(c.path))).toEqual(
+      [],
+    );
   });
 
   it('moves an object between orders when its labels change, and tells listeners', async () => {

@@ -15,6 +15,7 @@ export interface WatchedResource {
   /**
    * `argocd`: only in Argo CD's namespace (`kebap.argocd.namespace`), so a
    * Role there suffices; `all`: every namespace (needs a ClusterRole).
+   * (None watches only Argo CD's namespace today.)
    */
   namespaces: 'all' | 'argocd';
 }
@@ -29,8 +30,12 @@ const portal = `${managedBy}=${manager}`;
 /**
  * What the status cache lists and watches on each control-plane cluster
  * (verbs `list` and `watch`): the portal's Stacks, Programs, Argo CD
- * Applications, ExternalSecrets, and Argo CD cluster registrations (Secrets
- * in Argo CD's namespace). RBAC must grant exactly these.
+ * Applications and ExternalSecrets. No Secrets: RBAC cannot grant a list of
+ * Secrets by label, so watching Argo CD's cluster Secrets would let the
+ * portal read every Secret in Argo CD's namespace (prod cluster credentials
+ * included). A dev cluster's registration is read from the ExternalSecret
+ * that keeps its cluster Secret (`kebap:argocd:cluster`): its template says
+ * the cluster's name and server, its status whether ESO wrote the Secret.
  */
 export const WATCHED_RESOURCES: readonly WatchedResource[] = [
   {
@@ -59,15 +64,6 @@ export const WATCHED_RESOURCES: readonly WatchedResource[] = [
     namespaced: true,
     labelSelector: portal,
     namespaces: 'all',
-  },
-  {
-    group: '',
-    version: 'v1',
-    kind: 'Secret',
-    plural: 'secrets',
-    namespaced: true,
-    labelSelector: `${portal},argocd.argoproj.io/secret-type=cluster`,
-    namespaces: 'argocd',
   },
   {
     group: 'external-secrets.io',

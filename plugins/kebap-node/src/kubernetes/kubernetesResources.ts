@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 
-/** Where the API serves one kind the portal writes. */
+/** Where the API serves one kind the portal reads or writes. */
 export interface KubernetesResource {
   group: string;
   version: string;
@@ -8,16 +8,23 @@ export interface KubernetesResource {
   plural: string;
   namespaced: boolean;
   /**
-   * false for kinds the portal only reads (the status cache's Argo CD
-   * cluster Secrets): orders never contain them, so they are never written,
-   * and decommissioning never lists them.
+   * false for kinds orders never contain: deliveries refuse them and
+   * decommissioning never lists them. Namespaces are only read (the
+   * delivery's pre-flight: an order's namespaces must exist); Secrets are
+   * neither read nor written, named here so that an order holding one is
+   * refused in so many words.
    */
   ordered?: false;
 }
 
 /**
- * Every kind the portal reads or writes. The Helm chart's ClusterRole must
- * allow exactly these (see {@link kubernetesPermissions}).
+ * Every kind the portal reads or writes. What the portal's service account
+ * may do with each is the Helm chart's RBAC (helm/kebap-portal), checked
+ * against the real API server's authorizer by
+ * infrastructure/deploy-tests/src/rbac/portalRbac.realApi.test.ts. No
+ * cluster-scoped kind is written: a dev cluster's namespace (with its quota
+ * and limits) belongs to its Argo CD Application, the Stack runners'
+ * auth-delegator binding to the platform.
  */
 export const kubernetesResources: readonly KubernetesResource[] = [
   {
@@ -26,20 +33,7 @@ export const kubernetesResources: readonly KubernetesResource[] = [
     kind: 'Namespace',
     plural: 'namespaces',
     namespaced: false,
-  },
-  {
-    group: '',
-    version: 'v1',
-    kind: 'ResourceQuota',
-    plural: 'resourcequotas',
-    namespaced: true,
-  },
-  {
-    group: '',
-    version: 'v1',
-    kind: 'LimitRange',
-    plural: 'limitranges',
-    namespaced: true,
+    ordered: false,
   },
   {
     group: '',
@@ -55,13 +49,6 @@ export const kubernetesResources: readonly KubernetesResource[] = [
     plural: 'secrets',
     namespaced: true,
     ordered: false,
-  },
-  {
-    group: 'rbac.authorization.k8s.io',
-    version: 'v1',
-    kind: 'ClusterRoleBinding',
-    plural: 'clusterrolebindings',
-    namespaced: false,
   },
   {
     group: 'pulumi.com',
@@ -98,13 +85,6 @@ export const kubernetesResources: readonly KubernetesResource[] = [
     plural: 'secretstores',
     namespaced: true,
   },
-  {
-    group: 'external-secrets.io',
-    version: 'v1',
-    kind: 'ClusterSecretStore',
-    plural: 'clustersecretstores',
-    namespaced: false,
-  },
 ];
 
 /**
@@ -114,7 +94,11 @@ export const kubernetesResources: readonly KubernetesResource[] = [
 export const orderResources: readonly KubernetesResource[] =
   kubernetesResources.filter(r => r.ordered !== false);
 
-/** The verbs the client uses, per API group and resource: what RBAC must grant. */
+/**
+ * @deprecated The verbs the client may use per kind, as first derived by
+ * hand; the chart's grants are now measured against the real authorizer
+ * (see {@link kubernetesResources}). Kept for existing imports.
+ */
 export const kubernetesPermissions = kubernetesResources.map(r => ({
   apiGroup: r.group,
   resource: r.plural,
