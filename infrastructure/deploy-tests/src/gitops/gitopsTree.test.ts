@@ -9,7 +9,7 @@ import {
   VCLUSTER_READER_SERVICE_ACCOUNT,
 } from '@internal/plugin-kebap-common';
 import { describeWithSchemas } from '@internal/plugin-kebap-common/testing';
-import { kubernetesResources } from '@internal/plugin-kebap-node';
+import { orderResources } from '@internal/plugin-kebap-node';
 import { readKebapSettings } from '@internal/plugin-scaffolder-backend-module-kebap';
 import { gitopsDir, repoRoot } from '../paths';
 import { RbacEvaluator } from '../rbac/RbacEvaluator';
@@ -233,16 +233,16 @@ describe('gitops/', () => {
     });
   });
 
-  it('lets orders contain exactly the kinds the portal writes, never Secrets', () => {
+  it('lets orders contain exactly the kinds the portal writes, nothing cluster-scoped, never Secrets', () => {
     const project = one('AppProject', 'kebap-orders');
-    const allowed = [
-      ...project.spec.clusterResourceWhitelist,
-      ...project.spec.namespaceResourceWhitelist,
-    ].map((k: any) => `${k.group}/${k.kind}`);
-    const written = kubernetesResources
-      .filter(r => !['Secret', 'ClusterSecretStore'].includes(r.kind))
-      .map(r => `${r.group}/${r.kind}`);
-    expect(allowed).toEqual(expect.arrayContaining(written));
+    // no clusterResourceWhitelist: Argo CD then admits no cluster-scoped kind
+    expect(project.spec.clusterResourceWhitelist).toBeUndefined();
+    const allowed = project.spec.namespaceResourceWhitelist.map(
+      (k: any) => `${k.group}/${k.kind}`,
+    );
+    const written = orderResources.map(r => `${r.group}/${r.kind}`);
+    expect(orderResources.every(r => r.namespaced)).toBe(true);
+    expect(allowed.sort()).toEqual(written.sort());
     expect(allowed).not.toContain('/Secret');
     expect(project.spec.namespaceResourceBlacklist).toEqual([
       { group: '', kind: 'Secret' },
@@ -284,7 +284,14 @@ describe('gitops/', () => {
           m.obj.kind === 'ClusterRoleBinding' &&
           m.obj.roleRef.name === 'system:auth-delegator' &&
           m.obj.subjects.some(
-            (x: any) => x.name === name && x.namespace === namespace,
+            (x: any) =>
+              (x.kind === 'ServiceAccount' &&
+                x.name === name &&
+                x.namespace === namespace) ||
+              // every service account of the namespace: the runner and
+              // those Stack orders create there (orders bind nothing)
+              (x.kind === 'Group' &&
+                x.name === `system:serviceaccounts:${namespace}`),
           ),
       );
       expect(delegators).toHaveLength(1);
@@ -614,9 +621,7 @@ describe('gitops/', () => {
       expect(deletes.match.any[0].resources.operations).toEqual(['DELETE']);
       // every kind an order may contain is checked
       const kinds: string[] = portal.match.any[0].resources.kinds;
-      for (const r of kubernetesResources.filter(
-        k => !['Secret', 'ClusterSecretStore'].includes(k.kind),
-      )) {
+      for (const r of orderResources) {
         expect(kinds).toContain(
           r.group ? `${r.group}/${r.version}/${r.kind}` : r.kind,
         );
