@@ -400,8 +400,8 @@ describe('helm/kebap-portal', () => {
         values: { deliveryMode: 'kubernetes' },
       });
       expect(env(objects)).toBe('kubernetes');
+      // no bind or escalate: orders contain no RBAC objects
       expect(verbsOf(objects)).toEqual([
-        'bind',
         'create',
         'delete',
         'get',
@@ -433,28 +433,57 @@ describe('helm/kebap-portal', () => {
     });
   });
 
-  it('grants no Secret access outside Argo CD’s namespace', () => {
-    const { objects } = renderChart(dir);
-    const clusterRole = find(objects, 'ClusterRole');
-    for (const rule of clusterRole.rules) {
-      expect(rule.resources).not.toContain('secrets');
-      expect(rule.resources).not.toContain('*');
-      expect(rule.verbs).not.toContain('*');
-      expect(rule.verbs).not.toContain('escalate');
+  it('grants no Secret access, and writes only in the namespaces it names', () => {
+    for (const deliveryMode of ['gitops', 'kubernetes']) {
+      const { objects } = renderChart(dir, {
+        values: {
+          deliveryMode,
+          rbac: {
+            stackNamespaces: ['kebap-stacks'],
+            shareNamespaces: ['team-a'],
+          },
+        },
+      });
+      const roles = objects.filter(o =>
+        ['ClusterRole', 'Role'].includes(o.kind),
+      );
+      for (const rule of roles.flatMap(r => r.rules)) {
+        expect(rule.resources).not.toContain('secrets');
+        expect(rule.resources).not.toContain('*');
+        expect(rule.verbs).not.toContain('*');
+        expect(rule.verbs).not.toContain('escalate');
+        expect(rule.verbs).not.toContain('bind');
+      }
+      // cluster-wide: reads only
+      const bound = objects
+        .filter(o => o.kind === 'ClusterRoleBinding')
+        .map(b => b.roleRef.name);
+      expect(bound).toEqual(['kebap-portal']);
+      const clusterWide = roles.filter(
+        r => r.kind === 'ClusterRole' && bound.includes(r.metadata.name),
+      );
+      expect(
+        [
+          ...new Set(
+            clusterWide.flatMap(r => r.rules.flatMap((x: any) => x.verbs)),
+          ),
+        ].sort(),
+      ).toEqual(['get', 'list', 'watch']);
+      // the writes: bound in Argo CD's namespace and the named ones only
+      const bindings = objects
+        .filter(o => o.kind === 'RoleBinding')
+        .map(b => `${b.metadata.namespace}/${b.roleRef.kind}/${b.roleRef.name}`)
+        .sort();
+      expect(bindings).toEqual(
+        deliveryMode === 'gitops'
+          ? ['argocd/Role/kebap-portal']
+          : [
+              'argocd/Role/kebap-portal',
+              'kebap-stacks/ClusterRole/kebap-portal-stacks',
+              'team-a/ClusterRole/kebap-portal-shares',
+            ],
+      );
     }
-    const role = find(objects, 'Role');
-    expect(role.metadata.namespace).toBe('argocd');
-    expect(
-      role.rules.filter((r: any) => r.resources.includes('secrets')),
-    ).toEqual([
-      { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
-    ]);
-    const without = renderChart(dir, {
-      values: { rbac: { argocdClusterSecrets: false } },
-    });
-    expect(
-      find(without.objects, 'Role').rules.flatMap((r: any) => r.resources),
-    ).not.toContain('secrets');
   });
 });
 
