@@ -26,3 +26,10 @@ export type {
 } from './delivery/OrderDelivery';
 export { readKebapSettings } from './KebapSettings';
 export type { KebapSettings } from './KebapSettings';
+export { DevClusterExpiry } from './expiry/DevClusterExpiry';
+export type { ExpiryRunResult } from './expiry/DevClusterExpiry';
+export { KubernetesDevClusterOrders } from './expiry/DevClusterOrders';
+export {
+  createOrderDelivery,
+  mayOverwriteOrder,
+} from './delivery/createOrderDelivery';

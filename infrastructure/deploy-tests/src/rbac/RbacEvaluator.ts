@@ -74,8 +74,13 @@ function ruleAllows(rule: PolicyRule, a: RequestAttributes): boolean {
  * Role's (or ClusterRole's) rules in its own namespace only; rules are
  * unions (no deny); `*` matches any verb, group or resource; a rule with
  * `resourceNames` matches only requests that name one of them.
- * Built-in ClusterRoles: `system:auth-delegator`. Aggregated ClusterRoles
- * and subresources are not modelled.
+ * Built-in ClusterRoles: `system:auth-delegator`. Aggregated ClusterRoles,
+ * Group subjects and subresources are not modelled.
+ *
+ * Not the source of truth for the portal's own service account: that is the
+ * real API server's authorizer (portalRbac.realApi.test.ts). Still used by
+ * gitops/gitopsTree.test.ts for quick checks of the platform's service
+ * accounts' Roles.
  */
 export class RbacEvaluator {
   private readonly granted: Array<{ namespace?: string; rule: PolicyRule }> =
