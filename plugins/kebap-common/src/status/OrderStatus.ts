@@ -18,7 +18,13 @@ export type OrderState =
   /** neither the cluster nor the orders repository knows the order */
   | 'not-found'
   /** the portal could not read the cluster (its cache is not synced) */
-  | 'unreachable';
+  | 'unreachable'
+  /**
+   * being decommissioned: objects are marked for deletion and held by their
+   * controllers' finalizers while those clean up (a Stack destroying its
+   * cloud resources, an Argo CD Application pruning the vCluster)
+   */
+  | 'deleting';
 
 /** A Kubernetes condition, with a sentence a developer understands. */
 export interface ConditionStatus {
@@ -112,6 +118,10 @@ export interface OrderObjectStatus {
   kind: string;
   namespace?: string;
   name: string;
+  /** marked for deletion at this ISO time (its `deletionTimestamp`) */
+  deletingSince?: string;
+  /** what holds it while it is deleted: the finalizers left */
+  finalizers?: string[];
 }
 
 /** What the status route returns for one entity. */

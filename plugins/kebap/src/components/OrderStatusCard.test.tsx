@@ -328,6 +328,22 @@ describe('OrderStatusCard', () => {
     expect(screen.queryByLabelText('Argo CD registration')).toBeNull();
   });
 
+  it('deleting: says the order is being decommissioned and what holds it', async () => {
+    await renderCard(
+      fakeApi({
+        ...stackStatus({}, 'deleting'),
+        summary:
+          'Being decommissioned: Stack kebap-stacks/orders-db is held by finalizer.stack.pulumi.com while its cloud resources are destroyed; 2 objects wait for it',
+      }),
+    );
+    const state = await headline();
+    expect(state).toHaveAttribute('data-state', 'deleting');
+    expect(within(state).getByText('Being decommissioned')).toBeInTheDocument();
+    expect(
+      within(state).getByText(/held by finalizer.stack.pulumi.com/),
+    ).toBeInTheDocument();
+  });
+
   it('masks secret outputs and never puts their value on the page, even when a faulty backend sends one', async () => {
     const { container } = await renderCard(
       fakeApi(

@@ -39,6 +39,12 @@ export const stateDisplay: Record<OrderState, StateDisplay> = {
       'Neither the cluster nor the orders repository knows this order. It was probably decommissioned; the catalog drops the entity shortly.',
     tone: 'unknown',
   },
+  deleting: {
+    label: 'Being decommissioned',
+    explanation:
+      'The order is being removed. Its controllers are cleaning up behind their finalizers (a prod cluster or database: Pulumi destroys the cloud resources; a dev cluster: Argo CD deletes the vCluster). What they still need (the program, its credentials) is removed once they are done: run Decommission again then, or wait for the expiry task.',
+    tone: 'busy',
+  },
   unreachable: {
     label: 'Cluster not reachable',
     explanation:
