@@ -7,6 +7,7 @@ import {
   orderResources,
   refString,
   resourceOf,
+  resourcePath,
 } from './kubernetesResources';
 
 /** What applying an order did. */
@@ -117,7 +118,9 @@ async function missingNamespaces(
  *    again, a bounded number of times). Never `force`: a field another
  *    manager owns is a ConflictError;
  * 3. when a write fails for good, the error names what was applied and what
- *    was not.
+ *    was not (an object created whose claim or first apply failed is "created,
+ *    not finished": a re-run claims and applies it); when nothing was written,
+ *    it says so.
  * Applying the same objects again converges: nothing changes, and the
  * objects keep their resourceVersion (reported as `unchanged`).
  * `dryRun` sends every write with the API server's `dryRun=All`: validated
@@ -199,6 +202,7 @@ export async function applyObjects(options: {
           // puts that set in the API server's own form
           const made = (await client.create(o, { fieldManager, dryRun })) as Stored;
           if (dryRun) return 'created';
+          unfinished.add(ref);
           const claimed = (await client.claimForApply(made, { fieldManager })) as Stored;
           await client.apply(
             {
@@ -243,6 +247,8 @@ export async function applyObjects(options: {
   };
 
   const result: ApplyResult = { applied: [], created: [], updated: [], unchanged: [] };
+  /** created, but its claim or first apply has not succeeded (yet) */
+  const unfinished = new Set<string>();
   const waves = [
     objects.filter(o => !resourceOf(o.apiVersion, o.kind).namespaced),
     objects.filter(o => resourceOf(o.apiVersion, o.kind).namespaced),
@@ -252,6 +258,7 @@ export async function applyObjects(options: {
       await pool(wave, concurrency, async o => {
         const ref = refString(refOf(o));
         const outcome = await write(o);
+        unfinished.delete(ref);
         result.applied.push(ref);
         result[outcome].push(ref);
         logger.info(
@@ -264,13 +271,19 @@ export async function applyObjects(options: {
   } catch (e) {
     const notApplied = objects
       .map(o => refString(refOf(o)))
-      .filter(r => !result.applied.includes(r));
+      .filter(r => !result.applied.includes(r))
+      .map(r => (unfinished.has(r) ? `${r} (created but not finished)` : r));
+    const cause = (e as Error).message;
     const err = new Error(
-      `Order partly applied. applied: ${
-        result.applied.join(', ') || 'nothing'
-      }; not applied: ${notApplied.join(', ')}; cause: ${
-        (e as Error).message
-      }. Run the task again to complete it.`,
+      result.applied.length === 0 && unfinished.size === 0
+        ? `Order not applied: nothing was written; not applied: ${notApplied.join(
+            ', ',
+          )}; cause: ${cause}. Run the task again to complete it.`
+        : `Order partly applied. applied: ${
+            result.applied.join(', ') || 'nothing'
+          }; not applied: ${notApplied.join(
+            ', ',
+          )}; cause: ${cause}. Run the task again to complete it.`,
     );
     err.name =
       (e as Error).name === 'ConflictError' ? 'ConflictError' : 'Error';
@@ -307,6 +320,12 @@ export interface PendingRemoval {
    */
   state: 'deleting' | 'waiting';
   finalizers?: string[];
+  /**
+   * `waiting` objects in the namespace of a held object: they carry an
+   * ownerReference to it now, so the API server's garbage collector deletes
+   * them once it is gone (these refs); no further removal is needed
+   */
+  until?: string[];
 }
 
 /** What removing an order's objects did. */
@@ -323,7 +342,7 @@ export interface RemoveResult {
  * Stack's `destroyOnFinalize` destroy, an Argo CD Application's pruning),
  * then, once those are gone, what they needed while cleaning up (the
  * Stack's Program, its credentials' ExternalSecret and SecretStore, its
- * ServiceAccount), and cluster-scoped objects (bindings, Namespaces) last.
+ * ServiceAccount), and cluster-scoped objects last.
  */
 export function deletionPhase(ref: { apiVersion: string; kind: string }): number {
   if (ref.kind === 'Stack' || ref.kind === 'Application') return 0;
@@ -336,16 +355,29 @@ const finalizersOf = (o: any): string[] => [
   ...(o?.kind === 'Namespace' ? o?.spec?.finalizers ?? [] : []),
 ];
 
+type Meta = {
+  uid?: string;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  ownerReferences?: Array<{ uid?: string }>;
+};
+const metaOf = (o: OrderObject) =>
+  (o.metadata ?? {}) as OrderObject['metadata'] & Meta;
+
 /**
  * Deletes an order's objects phase by phase ({@link deletionPhase}), each
  * with background propagation (a Stack's Workspace must outlive the start
  * of its destroy): refuses (ConflictError, nothing deleted) objects
  * `mayDelete` refuses; a missing object is fine. An object held by
- * finalizers stays `deleting`; the next phase starts only once every object
- * of the phase before is gone, waited for up to `waitMs` (polling every
- * `pollMs`); what could not start in time is `waiting`. A second removal
- * deletes nothing twice: it reports what is still deleting and carries on
- * with the phases whose turn has come.
+ * finalizers stays `deleting`; the next phase starts once every object of
+ * the phase before is gone, waited for up to `waitMs` (polling every
+ * `pollMs`). When the wait is over and objects are still held, what a held
+ * object may still need (the later objects in its namespace) is handed to
+ * the API server: each gets an ownerReference to the held objects of its
+ * namespace, so the garbage collector deletes it once they are gone
+ * (`waiting`, with `until`); later objects elsewhere are deleted at once,
+ * cluster-scoped ones wait for a later removal. A second removal deletes
+ * nothing twice: it reports what is still deleting and carries on.
  */
 export async function deleteObjects(options: {
   client: KubernetesClient;
@@ -375,48 +407,110 @@ export async function deleteObjects(options: {
   const present = found.filter(([, o]) => o) as Array<
     readonly [ObjectRef, OrderObject]
   >;
-  const phases = [...new Set(present.map(([r]) => deletionPhase(r)))].sort();
   const result: RemoveResult = { deleted: [], pending: [] };
   const done = new Set<string>();
+
+  /** Deletes objects; returns those still there, held by finalizers. */
+  const remove = async (members: ReadonlyArray<readonly [ObjectRef, OrderObject]>) => {
+    const held = new Map<string, { ref: ObjectRef; obj: OrderObject }>();
+    for (const [r, o] of members) {
+      const ref = refString(r);
+      if (metaOf(o).deletionTimestamp) {
+        // deleted before (an earlier removal): not deleted twice
+        held.set(ref, { ref: r, obj: o });
+        continue;
+      }
+      const after = await client.delete(r, { propagationPolicy: 'Background' });
+      done.add(ref);
+      if (after && metaOf(after).deletionTimestamp) held.set(ref, { ref: r, obj: after });
+      else result.deleted.push(ref);
+    }
+    return held;
+  };
+
+  /** Waits, bounded, for held objects to go; keeps the rest in `held`. */
+  const waitFor = async (held: Map<string, { ref: ObjectRef; obj: OrderObject }>) => {
+    const deadline = Date.now() + waitMs;
+    while (held.size > 0) {
+      for (const [ref, h] of [...held]) {
+        const now = await client.get(h.ref);
+        if (!now) {
+          held.delete(ref);
+          result.deleted.push(ref);
+        } else held.set(ref, { ref: h.ref, obj: now });
+      }
+      if (held.size === 0 || Date.now() >= deadline) break;
+      await new Promise(res => setTimeout(res, pollMs));
+    }
+  };
+
+  /** Makes `o` a dependent of `owners` (JSON patch, optimistic lock). */
+  const handOver = async (r: ObjectRef, o: OrderObject, owners: OrderObject[]) => {
+    const existing = metaOf(o).ownerReferences ?? [];
+    const add = owners
+      .filter(w => !existing.some(e => e.uid === metaOf(w).uid))
+      .map(w => ({
+        apiVersion: w.apiVersion,
+        kind: w.kind,
+        name: w.metadata.name,
+        uid: metaOf(w).uid,
+        blockOwnerDeletion: false,
+      }));
+    if (!add.length) return;
+    await client.request(
+      'PATCH',
+      `${resourcePath(r)}?fieldManager=kebap-portal`,
+      [
+        { op: 'replace', path: '/metadata/resourceVersion', value: metaOf(o).resourceVersion },
+        existing.length
+          ? { op: 'replace', path: '/metadata/ownerReferences', value: [...existing, ...add] }
+          : { op: 'add', path: '/metadata/ownerReferences', value: add },
+      ],
+      'application/json-patch+json',
+    );
+  };
+
   try {
+    const phases = [...new Set(present.map(([r]) => deletionPhase(r)))].sort();
     for (const [i, phase] of phases.entries()) {
       const members = present.filter(([r]) => deletionPhase(r) === phase);
-      const held = new Map<string, string[]>();
-      for (const [r, o] of members) {
-        const ref = refString(r);
-        if ((o.metadata as any).deletionTimestamp) {
-          // deleted before (an earlier removal): not deleted twice
-          held.set(ref, finalizersOf(o));
-          continue;
-        }
-        const after = await client.delete(r, { propagationPolicy: 'Background' });
-        done.add(ref);
-        if (after && (after.metadata as any)?.deletionTimestamp)
-          held.set(ref, finalizersOf(after));
-        else result.deleted.push(ref);
+      const held = await remove(members);
+      await waitFor(held);
+      if (held.size === 0) continue;
+      for (const [ref, h] of held)
+        result.pending.push({ ref, state: 'deleting', finalizers: finalizersOf(h.obj) });
+      const later = present.filter(([r]) => phases.indexOf(deletionPhase(r)) > i);
+      const heldIn = (ns?: string) =>
+        [...held.values()].filter(h => ns && h.ref.namespace === ns).map(h => h.obj);
+      // what a held object may need: the API server deletes it after it
+      for (const [r, o] of later) {
+        const owners = heldIn(r.namespace);
+        if (!owners.length) continue;
+        await handOver(r, o, owners);
+        done.add(refString(r));
+        result.pending.push({
+          ref: refString(r),
+          state: 'waiting',
+          until: owners.map(w =>
+            refString({
+              apiVersion: w.apiVersion,
+              kind: w.kind,
+              namespace: w.metadata.namespace,
+              name: w.metadata.name,
+            }),
+          ),
+        });
       }
-      // wait, bounded, for the phase's held objects to go
-      const deadline = Date.now() + waitMs;
-      while (held.size > 0) {
-        for (const ref of [...held.keys()]) {
-          const [r] = members.find(([m]) => refString(m) === ref)!;
-          const now = await client.get(r);
-          if (!now) {
-            held.delete(ref);
-            result.deleted.push(ref);
-          } else held.set(ref, finalizersOf(now));
-        }
-        if (held.size === 0 || Date.now() >= deadline) break;
-        await new Promise(res => setTimeout(res, pollMs));
-      }
-      if (held.size > 0) {
-        for (const [ref, finalizers] of held)
-          result.pending.push({ ref, state: 'deleting', finalizers });
-        for (const later of phases.slice(i + 1))
-          for (const [r] of present.filter(([m]) => deletionPhase(m) === later))
-            result.pending.push({ ref: refString(r), state: 'waiting' });
-        break;
-      }
+      // the rest no held object needs: namespaced ones go now, cluster-scoped
+      // ones (no namespaced owner can hold them) wait for a later removal
+      const rest = later.filter(([r]) => !heldIn(r.namespace).length);
+      const namespaced = rest.filter(([r]) => resourceOf(r.apiVersion, r.kind).namespaced);
+      const restHeld = await remove(namespaced);
+      for (const [ref, h] of restHeld)
+        result.pending.push({ ref, state: 'deleting', finalizers: finalizersOf(h.obj) });
+      for (const [r] of rest.filter(([m]) => !resourceOf(m.apiVersion, m.kind).namespaced))
+        result.pending.push({ ref: refString(r), state: 'waiting' });
+      break;
     }
   } catch (e) {
     const notDeleted = present

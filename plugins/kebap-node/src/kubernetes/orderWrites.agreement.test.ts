@@ -240,10 +240,11 @@ function scenarios(target: () => Target) {
     ).rejects.toMatchObject({ name: 'NotFoundError' });
   });
 
-  it('deletes phase by phase: the Stack first; its Program and ServiceAccount only once the Stack is gone; nothing deleted twice', async () => {
+  it('deletes phase by phase: the Stack first; what it needs becomes its dependent and goes with it; nothing deleted twice', async () => {
     const t = target();
     const order = t.name('dc');
     const ns = await t.namespace();
+    const elsewhere = await t.namespace();
     const m = meta(order, 'a');
     const objects: OrderObject[] = [
       {
@@ -259,6 +260,9 @@ function scenarios(target: () => Target) {
         program: { resources: {} },
       } as unknown as OrderObject,
       serviceAccount(ns, `${order}-runner`, order, 'a'),
+      // not needed by the destroy (another namespace, like a database's
+      // share in its owner's namespace): deleted at once
+      serviceAccount(elsewhere, `${order}-reader`, order, 'a'),
     ];
     await apply(t.portal(), objects, order, 'a');
     const refs = objects.map(refOf);
@@ -270,33 +274,38 @@ function scenarios(target: () => Target) {
         waitMs,
         pollMs: 100,
       });
-    const [stack, program, runner] = objects.map(o => refString(refOf(o)));
+    const [stack, program, runner, reader] = objects.map(o => refString(refOf(o)));
     const first = await remove(300);
-    expect(first.deleted).toEqual([]);
+    expect(first.deleted).toEqual([reader]);
     expect(first.pending).toEqual([
       { ref: stack, state: 'deleting', finalizers: ['test.kebap.io/destroy'] },
-      { ref: program, state: 'waiting' },
-      { ref: runner, state: 'waiting' },
+      { ref: program, state: 'waiting', until: [stack] },
+      { ref: runner, state: 'waiting', until: [stack] },
     ]);
     const marked: any = await t.portal().get(refOf(objects[0]));
     expect(marked.metadata.deletionTimestamp).toBeTruthy();
-    expect(await t.portal().get(refOf(objects[1]))).toBeDefined();
-    // a second decommission: the Stack is not deleted twice, still pending
+    const kept: any = await t.portal().get(refOf(objects[1]));
+    expect(kept.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Stack', name: order, uid: marked.metadata.uid }),
+    ]);
+    // a second decommission: nothing deleted twice, the same pending
     const second = await remove(0);
     expect(second.deleted).toEqual([]);
     expect(second.pending).toEqual(first.pending);
     expect(((await t.portal().get(refOf(objects[0]))) as any).metadata.deletionTimestamp).toBe(
       marked.metadata.deletionTimestamp,
     );
-    // the Operator's destroy is done: the rest goes
+    expect(((await t.portal().get(refOf(objects[1]))) as any).metadata.ownerReferences).toHaveLength(1);
+    // the Operator's destroy is done: the garbage collector removes the rest
     await t.finalize(refOf(objects[0]));
-    const third = await remove(10_000);
-    expect(third.pending).toEqual([]);
-    // the Stack was gone before this removal started: the rest is deleted now
-    expect(third.deleted.sort()).toEqual([program, runner].sort());
-    expect(
-      await listOrderObjects({ client: t.portal(), labelSelector: `kebap.io/order=${order}` }),
-    ).toEqual([]);
+    const deadline = Date.now() + 20_000;
+    let left = await listOrderObjects({ client: t.portal(), labelSelector: `kebap.io/order=${order}` });
+    while (left.length && Date.now() < deadline) {
+      await new Promise(r => setTimeout(r, 200));
+      left = await listOrderObjects({ client: t.portal(), labelSelector: `kebap.io/order=${order}` });
+    }
+    expect(left).toEqual([]);
+    expect(await remove(0)).toEqual({ deleted: [], pending: [] });
   });
 }
 

@@ -20,9 +20,10 @@
  *   conflicts with it, as on the real server);
  * - JSON patch (`application/json-patch+json`) supports what the portal
  *   sends after a create: `replace /metadata/resourceVersion` (a
- *   precondition) and `replace /metadata/managedFields/<i>/operation` with
- *   `Apply` (the entry's fields become its manager's apply set); any other
- *   op answers 422; other content types 415;
+ *   precondition), `replace /metadata/managedFields/<i>/operation` with
+ *   `Apply` (the entry's fields become its manager's apply set) and
+ *   `add`/`replace /metadata/ownerReferences`; any other op answers 422;
+ *   other content types 415;
  * - server-side apply field ownership: each manager owns the leaf paths it
  *   applied (maps merge, lists are atomic); applying a different value to a
  *   path another manager owns answers 409 naming the manager and the paths,
@@ -52,8 +53,12 @@
  *   `deletionTimestamp` and keeps it (MODIFIED) until `finalize()` (the
  *   finalizer's controller) empties the list, then it is gone (DELETED); a
  *   repeated DELETE changes nothing;
+ * - garbage collection in the background: when an object is gone, every
+ *   object whose `metadata.ownerReferences` names its uid is deleted too
+ *   (and so on down), as the garbage collector does after a Background
+ *   deletion;
  * Not simulated: admission, defaulting, bookmarks, the /status endpoint over
- * HTTP, garbage collection of dependents.
+ * HTTP, Foreground and Orphan propagation.
  *
  * Faults can be injected on chosen calls: an HTTP status (5xx, 429 with
  * Retry-After), a connection reset, or no answer at all (a timeout).
@@ -316,7 +321,32 @@ export class FakeKubernetesApi {
       obj: entry.obj,
       version: ++this.version,
     });
+    this.collect(entry.obj.metadata.uid);
     return true;
+  }
+
+  /** The garbage collector: deletes the dependents of a deleted object. */
+  private collect(uid: string | undefined) {
+    if (!uid) return;
+    for (const [key, entry] of [...this.store]) {
+      const owned = (entry.obj.metadata.ownerReferences ?? []).some(
+        (o: { uid?: string }) => o.uid === uid,
+      );
+      if (!owned || !this.store.has(key)) continue;
+      const r = this.resourceFor(entry.obj.apiVersion, entry.obj.kind)!;
+      if ((entry.obj.metadata.finalizers ?? []).length > 0) {
+        if (!entry.obj.metadata.deletionTimestamp) {
+          const before = structuredClone(entry.obj);
+          entry.obj.metadata.deletionTimestamp = new Date().toISOString();
+          entry.obj.metadata.resourceVersion = String(++this.version);
+          this.record({ type: 'MODIFIED', r, obj: entry.obj, before });
+        }
+        continue;
+      }
+      this.store.delete(key);
+      this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+      this.collect(entry.obj.metadata.uid);
+    }
   }
 
   private record(change: {
@@ -637,6 +667,7 @@ export class FakeKubernetesApi {
         obj: entry.obj,
         version: ++this.version,
       });
+      this.collect(entry.obj.metadata.uid);
       return this.send(res, call, 200, { kind: 'Status', status: 'Success' });
     }
     if (req.method !== 'PATCH')
@@ -928,6 +959,13 @@ export class FakeKubernetesApi {
           return this.modified(res, call, plural, name);
         continue;
       }
+      if (
+        (op.op === 'add' || op.op === 'replace') &&
+        op.path === '/metadata/ownerReferences'
+      ) {
+        entry.obj.metadata.ownerReferences = structuredClone(op.value);
+        continue;
+      }
       const m = /^\/metadata\/managedFields\/(\d+)\/operation$/.exec(op.path);
       if (op.op === 'replace' && m && op.value === 'Apply' && keys[Number(m[1])]) {
         // the entry's fields become its manager's apply set
@@ -975,6 +1013,7 @@ export class FakeKubernetesApi {
     if (entry.obj.metadata.deletionTimestamp) {
       this.store.delete(key);
       this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+      this.collect(entry.obj.metadata.uid);
     } else {
       entry.obj.metadata.resourceVersion = String(++this.version);
       this.record({ type: 'MODIFIED', r, obj: entry.obj, before });

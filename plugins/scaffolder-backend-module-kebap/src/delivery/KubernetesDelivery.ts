@@ -25,7 +25,9 @@ export const KEBAP_FIELD_MANAGER = 'kebap-portal';
  * Removal deletes phase by phase (`deleteObjects`): Stacks and Argo CD
  * Applications first, what they need while their finalizers clean up
  * (Programs, credentials) only once they are gone, waiting up to
- * `removalWaitMs`; what is still held by finalizers is reported as pending.
+ * `removalWaitMs`; after that, what they need becomes their dependent
+ * (ownerReference), so the cluster's garbage collector removes it when they
+ * are gone, and the removal reports them as pending.
  */
 export class KubernetesDelivery implements OrderDelivery {
   readonly mode = 'kubernetes' as const;
@@ -103,7 +105,11 @@ export class KubernetesDelivery implements OrderDelivery {
           ? `Deleting ${p.ref}: held by ${
               p.finalizers?.length ? `finalizer ${p.finalizers.join(', ')}` : 'its controller'
             } while it cleans up`
-          : `Waiting to delete ${p.ref}: the objects above need it until they are gone`,
+          : p.until?.length
+          ? `Waiting to delete ${p.ref}: ${p.until.join(
+              ', ',
+            )} may need it until it is gone; the cluster deletes it then (it is now a dependent of it)`
+          : `Waiting to delete ${p.ref}: run Decommission again once the objects above are gone`,
       );
     }
     if (!deleted.length && !pending.length)

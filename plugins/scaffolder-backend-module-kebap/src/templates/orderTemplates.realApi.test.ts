@@ -80,6 +80,17 @@ describeRealKubernetes('every template in kubernetes delivery against the real A
   const objectsOf = (name: string) =>
     listOrderObjects({ client: admin, labelSelector: `${KEBAP_LABELS.order}=${name}` });
 
+  /** Polls until nothing of the order is left (the garbage collector's work). */
+  async function gone(name: string, ms = 30_000) {
+    const until = Date.now() + ms;
+    let left = await objectsOf(name);
+    while (left.length && Date.now() < until) {
+      await new Promise(r => setTimeout(r, 250));
+      left = await objectsOf(name);
+    }
+    return left;
+  }
+
   /** Every variant of the ordering templates: one per branch of the form. */
   const variants = templates
     .filter(t => !NOT_DELIVERED[t.folder])
@@ -228,10 +239,18 @@ describeRealKubernetes('every template in kubernetes delivery against the real A
     expect(second.output.state).toBe('deleting');
     expect(second.output.pending).toEqual(step.output.pending);
 
+    // the destroy is done: the Operator drops its finalizer, the Stack goes,
+    // and the API server's garbage collector removes what it needed (the
+    // decommission made them its dependents); nobody runs anything again
+    expect(step.output.pending).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^pulumi.com/v1/Program/${ns}/.* \\(waiting; deleted by the cluster after ${stackRef}\\)$`)),
+      ]),
+    );
     await operatorDone(ns, stack.metadata.name);
+    expect(await gone(name)).toEqual([]);
     const third = (await decommission()).find(r => r.action === 'kebap:decommission')!;
     expect(third.output.state).toBe('removed');
-    expect(await objectsOf(name)).toEqual([]);
   });
 
   it('decommissions a dev cluster: the Argo CD Application first (its finalizer prunes the vCluster), the registration after', async () => {
@@ -256,9 +275,7 @@ describeRealKubernetes('every template in kubernetes delivery against the real A
       { metadata: { finalizers: null } },
       'application/merge-patch+json',
     );
-    const second = (await decommission()).find(r => r.action === 'kebap:decommission')!;
-    expect(second.output.state).toBe('removed');
-    expect(await objectsOf(name)).toEqual([]);
+    expect(await gone(name)).toEqual([]);
   });
 
   it('extends a dev cluster on the real server (its objects keep their owner; only the expiry moves)', async () => {

@@ -122,15 +122,21 @@ export function createDecommissionAction(options: { delivery: OrderDelivery }) {
           pending.map(p =>
             p.state === 'deleting'
               ? `${p.ref} (deleting: ${p.finalizers?.join(', ') || 'finalizers'})`
-              : `${p.ref} (waiting)`,
+              : `${p.ref} (waiting${p.until?.length ? `; deleted by the cluster after ${p.until.join(', ')}` : ''})`,
           ),
         );
+        const waiting = pending.filter(p => p.state === 'waiting');
+        const selfFinishing = waiting.every(p => p.until?.length);
         ctx.logger.info(
           `Order ${env}/${name} is being decommissioned: ${
             pending.filter(p => p.state === 'deleting').length
           } object(s) are still deleting behind their finalizers and ${
-            pending.filter(p => p.state === 'waiting').length
-          } wait for them. The task completes now; run Decommission again once the status card shows them gone, to remove the rest.`,
+            waiting.length
+          } wait for them. The task completes now; ${
+            selfFinishing
+              ? 'the cluster removes the rest once they are gone (the status card shows it)'
+              : 'run Decommission again once the status card shows them gone, to remove the rest'
+          }.`,
         );
       } else {
         ctx.logger.info(
