@@ -67,7 +67,7 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
           'kebap-portal',
       );
 
-  it('applies a dev-cluster order with the kebap-portal field manager, Namespace first', async () => {
+  it('applies a dev-cluster order with the kebap-portal field manager, each object created and then applied', async () => {
     await order('alpha');
     expect(
       portalObjects()
@@ -76,16 +76,22 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
     ).toEqual([
       'Application/vcluster-alpha',
       'ExternalSecret/cluster-dev-alpha',
-      'LimitRange/limits',
-      'Namespace/vc-alpha',
-      'ResourceQuota/quota',
       'SecretStore/vc-alpha-kubeconfig',
     ]);
-    const patches = api.calls.filter(c => c.method === 'PATCH');
-    expect(patches.every(c => c.query === '?fieldManager=kebap-portal')).toBe(
+    const writes = api.calls.filter(c => c.method === 'PATCH' || c.method === 'POST');
+    expect(writes.every(c => c.query === '?fieldManager=kebap-portal')).toBe(
       true,
     );
-    expect(patches[0].path).toBe('/api/v1/namespaces/vc-alpha');
+    // the Application: created, claimed, applied
+    expect(
+      writes
+        .filter(c => c.path.includes('/applications'))
+        .map(c => `${c.method} ${c.path}`),
+    ).toEqual([
+      'POST /apis/argoproj.io/v1alpha1/namespaces/argocd/applications',
+      'PATCH /apis/argoproj.io/v1alpha1/namespaces/argocd/applications/vcluster-alpha',
+      'PATCH /apis/argoproj.io/v1alpha1/namespaces/argocd/applications/vcluster-alpha',
+    ]);
   });
 
   it('converges when the order runs again: no object changes', async () => {
@@ -108,19 +114,24 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
     const before = api.objects();
     api.reset();
     await expect(order('alpha', 'group:default/team-search')).rejects.toThrow(
-      /nothing was written\. v1\/Namespace\/vc-alpha: ordered by group:default\/team-payments/,
+      /nothing was written\. argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha: ordered by group:default\/team-payments/,
     );
-    expect(api.calls.filter(c => c.method === 'PATCH')).toEqual([]);
+    expect(api.calls.filter(c => c.method === 'PATCH' || c.method === 'POST')).toEqual([]);
     expect(api.objects()).toEqual(before);
   });
 
   it('refuses to take over an object the portal did not create', async () => {
     api.seed(
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'vc-beta' } },
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Application',
+        metadata: { name: 'vcluster-beta', namespace: 'argocd' },
+        spec: { project: 'default' },
+      },
       { manager: 'kubectl' },
     );
     await expect(order('beta')).rejects.toThrow(
-      /v1\/Namespace\/vc-beta: not created by the portal/,
+      /argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-beta: not created by the portal/,
     );
     expect(portalObjects()).toEqual([]);
   });
@@ -134,26 +145,26 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
     });
     api.injectFault({
       method: 'GET',
-      pathPattern: /limitranges/,
+      pathPattern: /secretstores/,
       times: 1,
       fault: 'reset',
     });
     await order('alpha');
-    expect(portalObjects()).toHaveLength(6);
+    expect(portalObjects()).toHaveLength(3);
   });
 
   it('fails with what was and was not applied, and a re-run completes the order', async () => {
     api.injectFault({
-      method: 'PATCH',
-      pathPattern: /applications/,
+      method: 'POST',
+      pathPattern: /externalsecrets/,
       times: 3,
       fault: { status: 500 },
     });
     await expect(order('alpha')).rejects.toThrow(
-      /Order partly applied\. applied: .*v1\/Namespace\/vc-alpha.*; not applied: argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha; cause: .*HTTP 500.*Run the task again/,
+      /Order partly applied\. applied: external-secrets.io\/v1\/SecretStore\/argocd\/vc-alpha-kubeconfig; not applied: external-secrets.io\/v1\/ExternalSecret\/argocd\/cluster-dev-alpha; cause: .*HTTP 500.*Run the task again/,
     );
     await order('alpha');
-    expect(portalObjects()).toHaveLength(6);
+    expect(portalObjects()).toHaveLength(3);
   });
 
   it('decommissions an order by its labels, refusing another owner; the Application first, the rest once its finalizer is done', async () => {

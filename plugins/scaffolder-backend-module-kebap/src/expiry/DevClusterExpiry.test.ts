@@ -332,6 +332,7 @@ describe('dev-cluster expiry (kubernetes, against the API test double)', () => {
     delivery = new KubernetesDelivery({
       client,
       mayOverwrite: mayOverwriteOrder,
+      removalWaitMs: 0,
     });
     orders = new KubernetesDevClusterOrders({ client });
   });
@@ -388,6 +389,26 @@ describe('dev-cluster expiry (kubernetes, against the API test double)', () => {
     expect((await expiry.run()).decommissioned).toEqual([]);
     time.set(15.5);
     expect((await expiry.run()).decommissioned).toEqual(['alpha']);
+    // the Application is deleted and held by Argo CD's finalizer while it
+    // prunes the vCluster; its registration waits until it is gone
+    const held = api
+      .objects()
+      .filter(o => o.metadata.labels?.['kebap.io/order'] === 'alpha');
+    expect(
+      held.map(o => [o.kind, Boolean(o.metadata.deletionTimestamp)]).sort(),
+    ).toEqual([
+      ['Application', true],
+      ['ExternalSecret', false],
+      ['SecretStore', false],
+    ]);
+    api.finalize({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      namespace: 'argocd',
+      name: 'vcluster-alpha',
+    });
+    // the next run finishes the decommission
+    await expiry.run();
     expect(
       api
         .objects()

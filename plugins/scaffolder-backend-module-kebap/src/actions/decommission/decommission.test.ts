@@ -55,7 +55,9 @@ describe('kebap:decommission (gitops)', () => {
     expect((await files()).filter(f => f.startsWith('orders/'))).toEqual([]);
     expect(ctx.output).toHaveBeenCalledWith(
       'refs',
-      expect.arrayContaining(['v1/Namespace/vc-alpha']),
+      expect.arrayContaining([
+        'argoproj.io/v1alpha1/Application/argocd/vcluster-alpha',
+      ]),
     );
     expect(ctx.output).toHaveBeenCalledWith(
       'commit',

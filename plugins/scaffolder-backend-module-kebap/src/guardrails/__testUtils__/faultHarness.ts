@@ -40,11 +40,16 @@ export function fastClient(api: FakeKubernetesApi, timeoutMs = 150) {
   });
 }
 
-/** `timeoutMs`: per request; raise it when many orders run at once. */
+/**
+ * `timeoutMs`: per request; raise it when many orders run at once. A
+ * removal does not wait for finalizers (the double's only clear when a test
+ * plays the controller with `api.finalize`).
+ */
 export function kubernetesDelivery(api: FakeKubernetesApi, timeoutMs = 150) {
   return new KubernetesDelivery({
     client: fastClient(api, timeoutMs),
     mayOverwrite: mayOverwriteOrder,
+    removalWaitMs: 0,
   });
 }
 
