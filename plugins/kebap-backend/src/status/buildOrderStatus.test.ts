@@ -255,6 +255,41 @@ describe('buildOrderStatus', () => {
     }
   });
 
+  it('deleting while a decommissioned Stack is held by the Operator’s finalizer: says who holds it and what waits', () => {
+    const held = {
+      ...withStatus(stack, {
+        lastUpdate: { state: 'succeeded' },
+        conditions: [{ type: 'Ready', status: 'True' }],
+      }),
+    };
+    (held.metadata as any).deletionTimestamp = '2026-11-26T08:00:00Z';
+    (held.metadata as any).finalizers = ['finalizer.stack.pulumi.com'];
+    const program = {
+      apiVersion: 'pulumi.com/v1',
+      kind: 'Program',
+      metadata: { ...stack.metadata, name: 'db' },
+      program: { resources: {} },
+    } as OrderObject;
+    const status = buildOrderStatus({
+      entityRef,
+      links,
+      cluster: cluster([held, program]),
+    });
+    expect(status.state).toBe('deleting');
+    expect(status.summary).toBe(
+      `Being decommissioned: Stack ${stack.metadata.namespace}/${stack.metadata.name} is held by finalizer.stack.pulumi.com while Pulumi destroys its cloud resources; 1 more object goes after it`,
+    );
+    expect(status.objects?.find(o => o.kind === 'Stack')).toMatchObject({
+      deletingSince: '2026-11-26T08:00:00Z',
+      finalizers: ['finalizer.stack.pulumi.com'],
+    });
+    expect(status.objects?.find(o => o.kind === 'Program')?.deletingSince).toBeUndefined();
+    // the cluster cannot be read: unreachable wins, the last known says deleting
+    const stale = buildOrderStatus({ entityRef, links, cluster: cluster([held], false) });
+    expect(stale.state).toBe('unreachable');
+    expect(stale.summary).toMatch(/last known: Being decommissioned/);
+  });
+
   it('unreachable when the cache is not synced, not-found when nobody holds the order', () => {
     const down = buildOrderStatus({
       entityRef,

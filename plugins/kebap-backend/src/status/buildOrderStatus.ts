@@ -46,7 +46,45 @@ const rank: Record<OrderState, number> = {
   unreachable: 3,
   'not-found': 3,
   failed: 4,
+  deleting: 5,
 };
+
+/** What a held object's controller is doing while its finalizer holds it. */
+const cleanUpOf = (o: OrderObject) =>
+  isStack(o)
+    ? 'Pulumi destroys its cloud resources'
+    : isApplication(o)
+    ? 'Argo CD deletes what it installed'
+    : 'its controller cleans up';
+
+/**
+ * An order being decommissioned: some of its objects are marked for
+ * deletion. Names the first held object, its finalizers and what waits.
+ */
+function deletingVerdict(objects: OrderObject[]): Verdict | undefined {
+  const marked = objects.filter(
+    o => (o.metadata as { deletionTimestamp?: string }).deletionTimestamp,
+  );
+  if (!marked.length) return undefined;
+  const first = marked.find(o => isStack(o) || isApplication(o)) ?? marked[0];
+  const finalizers =
+    (first.metadata as { finalizers?: string[] }).finalizers ?? [];
+  const rest = objects.length - 1;
+  return {
+    state: 'deleting',
+    summary: `Being decommissioned: ${first.kind} ${
+      first.metadata.namespace ? `${first.metadata.namespace}/` : ''
+    }${first.metadata.name} is ${
+      finalizers.length
+        ? `held by ${finalizers.join(', ')} while ${cleanUpOf(first)}`
+        : 'being deleted'
+    }${
+      rest > 0
+        ? `; ${rest} more object${rest > 1 ? 's go' : ' goes'} after it`
+        : ''
+    }`,
+  };
+}
 
 const conditionOf = (o: OrderObject, type: string) =>
   ((o.status as any)?.conditions ?? []).find((c: any) => c.type === type);
@@ -249,8 +287,10 @@ export function buildOrderStatus(input: {
         : 'Not registered in Argo CD yet (no cluster registration)',
     });
   }
-  const verdict =
-    verdicts.length > 0
+  const deleting = deletingVerdict(onCluster);
+  const verdict = deleting
+    ? deleting
+    : verdicts.length > 0
       ? worst(verdicts)
       : {
           state: 'ready' as const,

@@ -248,12 +248,24 @@ export function describeOrder(objects: OrderObject[]): OrderInfo | undefined {
 
 export function objectRefs(objects: OrderObject[]): OrderObjectStatus[] {
   return objects
-    .map(o => ({
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-      ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-      name: o.metadata.name,
-    }))
+    .map(o => {
+      const meta = o.metadata as OrderObject['metadata'] & {
+        deletionTimestamp?: string;
+        finalizers?: string[];
+      };
+      return {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        name: o.metadata.name,
+        ...(meta.deletionTimestamp
+          ? {
+              deletingSince: meta.deletionTimestamp,
+              finalizers: meta.finalizers ?? [],
+            }
+          : {}),
+      };
+    })
     .sort((a, b) =>
       `${a.kind}/${a.namespace ?? ''}/${a.name}`.localeCompare(
         `${b.kind}/${b.namespace ?? ''}/${b.name}`,
