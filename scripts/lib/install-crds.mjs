@@ -10,7 +10,10 @@ import { fileURLToPath } from 'node:url';
 import yaml from 'yaml';
 import { KubeConfig } from '@kubernetes/client-node';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../..',
+);
 const kc = new KubeConfig();
 kc.loadFromFile(process.argv[2]);
 const server = new URL(kc.getCurrentCluster().server);
@@ -23,7 +26,12 @@ async function call(method, p, body, contentType) {
     path: p,
     headers: {
       Accept: 'application/json',
-      ...(body ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) } : {}),
+      ...(body
+        ? {
+            'Content-Type': contentType,
+            'Content-Length': Buffer.byteLength(body),
+          }
+        : {}),
     },
   };
   await kc.applyToHTTPSOptions(options);
@@ -31,7 +39,12 @@ async function call(method, p, body, contentType) {
     const req = https.request(options, res => {
       const chunks = [];
       res.on('data', c => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
     });
     req.on('error', reject);
     if (body) req.write(body);
@@ -43,11 +56,17 @@ const version = JSON.parse((await call('GET', '/version')).body);
 const minor = Number(String(version.minor).replace(/\D.*$/, ''));
 const dir = path.join(root, 'upstream', 'crds');
 const names = [];
-for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()) {
-  for (const doc of yaml.parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+for (const file of fs
+  .readdirSync(dir)
+  .filter(f => f.endsWith('.yaml'))
+  .sort()) {
+  for (const doc of yaml.parseAllDocuments(
+    fs.readFileSync(path.join(dir, file), 'utf8'),
+  )) {
     const crd = doc.toJS();
     if (!crd || crd.kind !== 'CustomResourceDefinition') continue;
-    if (minor < 30) for (const v of crd.spec.versions) delete v.selectableFields;
+    if (minor < 30)
+      for (const v of crd.spec.versions) delete v.selectableFields;
     const answer = await call(
       'PATCH',
       `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}?fieldManager=kebap-test-harness&force=true`,
@@ -55,7 +74,9 @@ for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()) 
       'application/apply-patch+yaml',
     );
     if (answer.status >= 300) {
-      console.error(`${file}: HTTP ${answer.status}: ${answer.body.slice(0, 500)}`);
+      console.error(
+        `${file}: HTTP ${answer.status}: ${answer.body.slice(0, 500)}`,
+      );
       process.exit(1);
     }
     names.push(crd.metadata.name);
@@ -64,8 +85,20 @@ for (const file of fs.readdirSync(dir).filter(f => f.endsWith('.yaml')).sort()) 
 const deadline = Date.now() + 60_000;
 for (const name of names) {
   for (;;) {
-    const got = JSON.parse((await call('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`)).body);
-    if ((got.status?.conditions ?? []).some(c => c.type === 'Established' && c.status === 'True')) break;
+    const got = JSON.parse(
+      (
+        await call(
+          'GET',
+          `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+        )
+      ).body,
+    );
+    if (
+      (got.status?.conditions ?? []).some(
+        c => c.type === 'Established' && c.status === 'True',
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       console.error(`${name} not Established after 60 s`);
       process.exit(1);
@@ -73,4 +106,6 @@ for (const name of names) {
     await new Promise(r => setTimeout(r, 200));
   }
 }
-console.log(`installed ${names.length} CRDs on Kubernetes ${version.gitVersion}`);
+console.log(
+  `installed ${names.length} CRDs on Kubernetes ${version.gitVersion}`,
+);

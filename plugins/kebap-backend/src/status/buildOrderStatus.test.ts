@@ -283,9 +283,15 @@ describe('buildOrderStatus', () => {
       deletingSince: '2026-11-26T08:00:00Z',
       finalizers: ['finalizer.stack.pulumi.com'],
     });
-    expect(status.objects?.find(o => o.kind === 'Program')?.deletingSince).toBeUndefined();
+    expect(
+      status.objects?.find(o => o.kind === 'Program')?.deletingSince,
+    ).toBeUndefined();
     // the cluster cannot be read: unreachable wins, the last known says deleting
-    const stale = buildOrderStatus({ entityRef, links, cluster: cluster([held], false) });
+    const stale = buildOrderStatus({
+      entityRef,
+      links,
+      cluster: cluster([held], false),
+    });
     expect(stale.state).toBe('unreachable');
     expect(stale.summary).toMatch(/last known: Being decommissioned/);
   });

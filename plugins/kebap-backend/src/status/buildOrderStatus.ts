@@ -50,12 +50,11 @@ const rank: Record<OrderState, number> = {
 };
 
 /** What a held object's controller is doing while its finalizer holds it. */
-const cleanUpOf = (o: OrderObject) =>
-  isStack(o)
-    ? 'Pulumi destroys its cloud resources'
-    : isApplication(o)
-    ? 'Argo CD deletes what it installed'
-    : 'its controller cleans up';
+function cleanUpOf(o: OrderObject): string {
+  if (isStack(o)) return 'Pulumi destroys its cloud resources';
+  if (isApplication(o)) return 'Argo CD deletes what it installed';
+  return 'its controller cleans up';
+}
 
 /**
  * An order being decommissioned: some of its objects are marked for
@@ -287,17 +286,16 @@ export function buildOrderStatus(input: {
         : 'Not registered in Argo CD yet (no cluster registration)',
     });
   }
-  const deleting = deletingVerdict(onCluster);
-  const verdict = deleting
-    ? deleting
-    : verdicts.length > 0
+  const verdict =
+    deletingVerdict(onCluster) ??
+    (verdicts.length > 0
       ? worst(verdicts)
       : {
           state: 'ready' as const,
           summary: `${onCluster.length} object${
             onCluster.length > 1 ? 's' : ''
           } on the cluster`,
-        };
+        });
   let state = verdict.state;
   let summary = verdict.summary;
   if (state === 'ready' && isVCluster) {

@@ -40,22 +40,24 @@ describe('the vendored upstream schemas', () => {
   });
 
   // The shared folder is where the platform keeps its copy of the same
-  // files: when it is beside the checkout, the vendored copies must equal it.
-  const shared = path.resolve(dir, '..', '..', 'shared');
-  const hasShared = fs.existsSync(path.join(shared, 'crds'));
-  (hasShared ? it : it.skip)(
-    'equals ../shared byte for byte when that folder is there',
-    () => {
-      const differing = sources
-        .filter(s => fs.existsSync(path.join(shared, s.file)))
-        .filter(
-          s =>
-            !fs
-              .readFileSync(path.join(shared, s.file))
-              .equals(fs.readFileSync(path.join(dir, s.file))),
-        )
-        .map(s => s.file);
-      expect(differing).toEqual([]);
-    },
-  );
+  // files: when it is beside the checkout, the vendored copies must equal it
+  // (without it there is nothing to compare, and the test says so).
+  it('equals ../shared byte for byte when that folder is there', () => {
+    const shared = path.resolve(dir, '..', '..', 'shared');
+    if (!fs.existsSync(path.join(shared, 'crds'))) {
+      // eslint-disable-next-line no-console
+      console.warn(`No ${shared}/crds beside the checkout: nothing to compare`);
+      return;
+    }
+    const differing = sources
+      .filter(s => fs.existsSync(path.join(shared, s.file)))
+      .filter(
+        s =>
+          !fs
+            .readFileSync(path.join(shared, s.file))
+            .equals(fs.readFileSync(path.join(dir, s.file))),
+      )
+      .map(s => s.file);
+    expect(differing).toEqual([]);
+  });
 });

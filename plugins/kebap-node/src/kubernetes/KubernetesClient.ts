@@ -477,7 +477,9 @@ export class KubernetesClient {
     );
     if (answer.status === 409)
       throw new ConflictError(
-        `claim ${refString(ref)}: the object changed right after it was created`,
+        `claim ${refString(
+          ref,
+        )}: the object changed right after it was created`,
       );
     this.check(answer, `claim ${refString(ref)}`);
     return JSON.parse(answer.body);

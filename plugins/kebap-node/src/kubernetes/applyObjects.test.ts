@@ -75,9 +75,9 @@ describe('applyObjects', () => {
       'ServiceAccount/reader',
       'Stack/alpha',
     ]);
-    expect(api.calls.filter(c => /\/api\/v1\/(.*\/)?secrets/.test(c.path))).toEqual(
-      [],
-    );
+    expect(
+      api.calls.filter(c => /\/api\/v1\/(.*\/)?secrets/.test(c.path)),
+    ).toEqual([]);
   });
 
   it('refuses an order that contains a kind the portal only reads, before any call', async () => {
@@ -154,7 +154,11 @@ describe('applyObjects', () => {
       {
         apiVersion: 'v1',
         kind: 'ServiceAccount',
-        metadata: { name: 'reader', namespace: 'vc-alpha', labels: { team: 'b' } },
+        metadata: {
+          name: 'reader',
+          namespace: 'vc-alpha',
+          labels: { team: 'b' },
+        },
       },
       { manager: 'kubectl' },
     );
@@ -223,7 +227,9 @@ describe('applyObjects', () => {
     ).rejects.toThrow(/Order partly applied/);
     const limits = () =>
       api.objects().find(o => o.kind === 'Program')!.metadata.managedFields;
-    expect(limits()).toEqual([{ manager: 'kebap-portal', operation: 'Update' }]);
+    expect(limits()).toEqual([
+      { manager: 'kebap-portal', operation: 'Update' },
+    ]);
     await applyObjects({
       client,
       objects: order(),

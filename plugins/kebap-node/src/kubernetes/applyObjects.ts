@@ -170,8 +170,12 @@ export async function applyObjects(options: {
   if (missing.size > 0) {
     throw new InputError(
       `namespace: ${[...missing]
-        .map(([ns, refs]) => `${ns} does not exist (needed by ${refs.join(', ')})`)
-        .join('; ')}; nothing was written. Order into a namespace that exists, or ask the platform team to create it.`,
+        .map(
+          ([ns, refs]) => `${ns} does not exist (needed by ${refs.join(', ')})`,
+        )
+        .join(
+          '; ',
+        )}; nothing was written. Order into a namespace that exists, or ask the platform team to create it.`,
     );
   }
   const conflicts: string[] = [];
@@ -189,8 +193,12 @@ export async function applyObjects(options: {
     );
   }
 
+  /** created, but its claim or first apply has not succeeded (yet) */
+  const unfinished = new Set<string>();
   /** One object: create or apply, judged on the version it writes over. */
-  const write = async (o: OrderObject): Promise<'created' | 'updated' | 'unchanged'> => {
+  const write = async (
+    o: OrderObject,
+  ): Promise<'created' | 'updated' | 'unchanged'> => {
     const ref = refString(refOf(o));
     let current = existing.get(ref);
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -200,14 +208,22 @@ export async function applyObjects(options: {
           // the create claims the name (of two creators, one wins); the
           // claim makes its fields the manager's apply set, and the apply
           // puts that set in the API server's own form
-          const made = (await client.create(o, { fieldManager, dryRun })) as Stored;
+          const made = (await client.create(o, {
+            fieldManager,
+            dryRun,
+          })) as Stored;
           if (dryRun) return 'created';
           unfinished.add(ref);
-          const claimed = (await client.claimForApply(made, { fieldManager })) as Stored;
+          const claimed = (await client.claimForApply(made, {
+            fieldManager,
+          })) as Stored;
           await client.apply(
             {
               ...o,
-              metadata: { ...o.metadata, resourceVersion: claimed.metadata.resourceVersion },
+              metadata: {
+                ...o.metadata,
+                resourceVersion: claimed.metadata.resourceVersion,
+              },
             } as OrderObject,
             { fieldManager },
           );
@@ -220,20 +236,28 @@ export async function applyObjects(options: {
       if (attempt > 1) {
         const verdict = options.mayOverwrite(current);
         if (verdict !== true)
-          throw new ConflictError(`${ref}: ${verdict} (written meanwhile by someone else)`);
+          throw new ConflictError(
+            `${ref}: ${verdict} (written meanwhile by someone else)`,
+          );
       }
       try {
         // created by an earlier run that stopped before claiming it
         if (!dryRun && unclaimed(current, fieldManager))
-          current = (await client.claimForApply(current, { fieldManager })) as Stored;
+          current = (await client.claimForApply(current, {
+            fieldManager,
+          })) as Stored;
         const applied = (await client.apply(
           {
             ...o,
-            metadata: { ...o.metadata, resourceVersion: current.metadata.resourceVersion },
+            metadata: {
+              ...o.metadata,
+              resourceVersion: current.metadata.resourceVersion,
+            },
           } as OrderObject,
           { fieldManager, dryRun },
         )) as Stored;
-        return applied.metadata.resourceVersion === current.metadata.resourceVersion
+        return applied.metadata.resourceVersion ===
+          current.metadata.resourceVersion
           ? 'unchanged'
           : 'updated';
       } catch (e) {
@@ -246,9 +270,12 @@ export async function applyObjects(options: {
     );
   };
 
-  const result: ApplyResult = { applied: [], created: [], updated: [], unchanged: [] };
-  /** created, but its claim or first apply has not succeeded (yet) */
-  const unfinished = new Set<string>();
+  const result: ApplyResult = {
+    applied: [],
+    created: [],
+    updated: [],
+    unchanged: [],
+  };
   const waves = [
     objects.filter(o => !resourceOf(o.apiVersion, o.kind).namespaced),
     objects.filter(o => resourceOf(o.apiVersion, o.kind).namespaced),
@@ -263,7 +290,9 @@ export async function applyObjects(options: {
         result[outcome].push(ref);
         logger.info(
           `${dryRun ? 'Dry run: ' : ''}${
-            { created: 'Created', updated: 'Updated', unchanged: 'Unchanged' }[outcome]
+            { created: 'Created', updated: 'Updated', unchanged: 'Unchanged' }[
+              outcome
+            ]
           } ${ref}`,
         );
       });
@@ -344,7 +373,10 @@ export interface RemoveResult {
  * Stack's Program, its credentials' ExternalSecret and SecretStore, its
  * ServiceAccount), and cluster-scoped objects last.
  */
-export function deletionPhase(ref: { apiVersion: string; kind: string }): number {
+export function deletionPhase(ref: {
+  apiVersion: string;
+  kind: string;
+}): number {
   if (ref.kind === 'Stack' || ref.kind === 'Application') return 0;
   return resourceOf(ref.apiVersion, ref.kind).namespaced ? 1 : 2;
 }
@@ -411,7 +443,9 @@ export async function deleteObjects(options: {
   const done = new Set<string>();
 
   /** Deletes objects; returns those still there, held by finalizers. */
-  const remove = async (members: ReadonlyArray<readonly [ObjectRef, OrderObject]>) => {
+  const remove = async (
+    members: ReadonlyArray<readonly [ObjectRef, OrderObject]>,
+  ) => {
     const held = new Map<string, { ref: ObjectRef; obj: OrderObject }>();
     for (const [r, o] of members) {
       const ref = refString(r);
@@ -422,14 +456,17 @@ export async function deleteObjects(options: {
       }
       const after = await client.delete(r, { propagationPolicy: 'Background' });
       done.add(ref);
-      if (after && metaOf(after).deletionTimestamp) held.set(ref, { ref: r, obj: after });
+      if (after && metaOf(after).deletionTimestamp)
+        held.set(ref, { ref: r, obj: after });
       else result.deleted.push(ref);
     }
     return held;
   };
 
   /** Waits, bounded, for held objects to go; keeps the rest in `held`. */
-  const waitFor = async (held: Map<string, { ref: ObjectRef; obj: OrderObject }>) => {
+  const waitFor = async (
+    held: Map<string, { ref: ObjectRef; obj: OrderObject }>,
+  ) => {
     const deadline = Date.now() + waitMs;
     while (held.size > 0) {
       for (const [ref, h] of [...held]) {
@@ -445,7 +482,11 @@ export async function deleteObjects(options: {
   };
 
   /** Makes `o` a dependent of `owners` (JSON patch, optimistic lock). */
-  const handOver = async (r: ObjectRef, o: OrderObject, owners: OrderObject[]) => {
+  const handOver = async (
+    r: ObjectRef,
+    o: OrderObject,
+    owners: OrderObject[],
+  ) => {
     const existing = metaOf(o).ownerReferences ?? [];
     const add = owners
       .filter(w => !existing.some(e => e.uid === metaOf(w).uid))
@@ -461,9 +502,17 @@ export async function deleteObjects(options: {
       'PATCH',
       `${resourcePath(r)}?fieldManager=kebap-portal`,
       [
-        { op: 'replace', path: '/metadata/resourceVersion', value: metaOf(o).resourceVersion },
+        {
+          op: 'replace',
+          path: '/metadata/resourceVersion',
+          value: metaOf(o).resourceVersion,
+        },
         existing.length
-          ? { op: 'replace', path: '/metadata/ownerReferences', value: [...existing, ...add] }
+          ? {
+              op: 'replace',
+              path: '/metadata/ownerReferences',
+              value: [...existing, ...add],
+            }
           : { op: 'add', path: '/metadata/ownerReferences', value: add },
       ],
       'application/json-patch+json',
@@ -478,10 +527,18 @@ export async function deleteObjects(options: {
       await waitFor(held);
       if (held.size === 0) continue;
       for (const [ref, h] of held)
-        result.pending.push({ ref, state: 'deleting', finalizers: finalizersOf(h.obj) });
-      const later = present.filter(([r]) => phases.indexOf(deletionPhase(r)) > i);
+        result.pending.push({
+          ref,
+          state: 'deleting',
+          finalizers: finalizersOf(h.obj),
+        });
+      const later = present.filter(
+        ([r]) => phases.indexOf(deletionPhase(r)) > i,
+      );
       const heldIn = (ns?: string) =>
-        [...held.values()].filter(h => ns && h.ref.namespace === ns).map(h => h.obj);
+        [...held.values()]
+          .filter(h => ns && h.ref.namespace === ns)
+          .map(h => h.obj);
       // what a held object may need: the API server deletes it after it
       for (const [r, o] of later) {
         const owners = heldIn(r.namespace);
@@ -504,11 +561,19 @@ export async function deleteObjects(options: {
       // the rest no held object needs: namespaced ones go now, cluster-scoped
       // ones (no namespaced owner can hold them) wait for a later removal
       const rest = later.filter(([r]) => !heldIn(r.namespace).length);
-      const namespaced = rest.filter(([r]) => resourceOf(r.apiVersion, r.kind).namespaced);
+      const namespaced = rest.filter(
+        ([r]) => resourceOf(r.apiVersion, r.kind).namespaced,
+      );
       const restHeld = await remove(namespaced);
       for (const [ref, h] of restHeld)
-        result.pending.push({ ref, state: 'deleting', finalizers: finalizersOf(h.obj) });
-      for (const [r] of rest.filter(([m]) => !resourceOf(m.apiVersion, m.kind).namespaced))
+        result.pending.push({
+          ref,
+          state: 'deleting',
+          finalizers: finalizersOf(h.obj),
+        });
+      for (const [r] of rest.filter(
+        ([m]) => !resourceOf(m.apiVersion, m.kind).namespaced,
+      ))
         result.pending.push({ ref: refString(r), state: 'waiting' });
       break;
     }

@@ -22,7 +22,16 @@ describeRealKubernetes('two backend processes racing for one name', kube => {
     const racer = (team: string) =>
       run(
         process.execPath,
-        ['-r', 'sucrase/register/ts', script, kube().kubeconfigPath, ns, name, team, String(startAt)],
+        [
+          '-r',
+          'sucrase/register/ts',
+          script,
+          kube().kubeconfigPath,
+          ns,
+          name,
+          team,
+          String(startAt),
+        ],
         { cwd: path.resolve(__dirname, '../..'), timeout: 45_000 },
       ).then(r => JSON.parse(r.stdout.trim().split('\n').pop()!));
     const results = await Promise.all([racer('team-a'), racer('team-b')]);
@@ -39,6 +48,8 @@ describeRealKubernetes('two backend processes racing for one name', kube => {
       name,
     });
     const winner = results[0].ok ? 'team-a' : 'team-b';
-    expect(stored.metadata.annotations['kebap.io/owner-ref']).toBe(`group:default/${winner}`);
+    expect(stored.metadata.annotations['kebap.io/owner-ref']).toBe(
+      `group:default/${winner}`,
+    );
   });
 });

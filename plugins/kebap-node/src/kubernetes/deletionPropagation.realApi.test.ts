@@ -20,7 +20,11 @@ describeRealKubernetes('deleting a Stack that holds a finalizer', kube => {
       {
         apiVersion: 'pulumi.com/v1',
         kind: 'Stack',
-        metadata: { name: 'db', namespace: ns, finalizers: ['finalizer.stack.pulumi.com'] },
+        metadata: {
+          name: 'db',
+          namespace: ns,
+          finalizers: ['finalizer.stack.pulumi.com'],
+        },
         spec: { stack: 'kebap/db/db' },
       } as unknown as OrderObject,
       { fieldManager: 'kebap-test' },
@@ -52,7 +56,17 @@ describeRealKubernetes('deleting a Stack that holds a finalizer', kube => {
       } as unknown as OrderObject,
       { fieldManager: 'pulumi-kubernetes-operator' },
     );
-    return { client, ns, workspace, stackRef: { apiVersion: 'pulumi.com/v1', kind: 'Stack', namespace: ns, name: 'db' } };
+    return {
+      client,
+      ns,
+      workspace,
+      stackRef: {
+        apiVersion: 'pulumi.com/v1',
+        kind: 'Stack',
+        namespace: ns,
+        name: 'db',
+      },
+    };
   }
 
   /** Polls until `done` or the time is up; true when done. */
@@ -73,20 +87,35 @@ describeRealKubernetes('deleting a Stack that holds a finalizer', kube => {
       mayDelete: () => true,
     });
     expect(removal.pending).toEqual([
-      { ref: `pulumi.com/v1/Stack/${mine.ns}/db`, state: 'deleting', finalizers: ['finalizer.stack.pulumi.com'] },
+      {
+        ref: `pulumi.com/v1/Stack/${mine.ns}/db`,
+        state: 'deleting',
+        finalizers: ['finalizer.stack.pulumi.com'],
+      },
     ]);
 
     const foreground = await stackWithDependent();
-    await foreground.client.delete(foreground.stackRef, { propagationPolicy: 'Foreground' });
+    await foreground.client.delete(foreground.stackRef, {
+      propagationPolicy: 'Foreground',
+    });
     // the garbage collector deletes the Foreground Stack's dependent while
     // the Stack is still held by its finalizer
-    expect(await eventually(async () => !(await foreground.client.get(foreground.workspace)))).toBe(true);
+    expect(
+      await eventually(
+        async () => !(await foreground.client.get(foreground.workspace)),
+      ),
+    ).toBe(true);
     const held: any = await foreground.client.get(foreground.stackRef);
-    expect(held.metadata.finalizers).toEqual(expect.arrayContaining(['finalizer.stack.pulumi.com']));
+    expect(held.metadata.finalizers).toEqual(
+      expect.arrayContaining(['finalizer.stack.pulumi.com']),
+    );
     // by then the collector has had its chance at the Background one too:
     // its Workspace stands, so the destroy can run in it
     expect(await mine.client.get(mine.workspace)).toBeDefined();
-    expect(((await mine.client.get(mine.stackRef)) as any).metadata.deletionTimestamp).toBeTruthy();
+    expect(
+      ((await mine.client.get(mine.stackRef)) as any).metadata
+        .deletionTimestamp,
+    ).toBeTruthy();
 
     // the Operator finishes: the Stack goes, then its dependent
     await mine.client.request(
@@ -95,6 +124,11 @@ describeRealKubernetes('deleting a Stack that holds a finalizer', kube => {
       { metadata: { finalizers: null } },
       'application/merge-patch+json',
     );
-    expect(await eventually(async () => !(await mine.client.get(mine.workspace)), 20_000)).toBe(true);
+    expect(
+      await eventually(
+        async () => !(await mine.client.get(mine.workspace)),
+        20_000,
+      ),
+    ).toBe(true);
   });
 });

@@ -102,16 +102,18 @@ function scenarios(target: () => Target) {
     const version = (await t.portal().get(refOf(sa)))!.metadata as any;
     const again = await apply(t.portal(), [sa], order, 'a');
     expect(again.unchanged).toEqual([refString(refOf(sa))]);
-    expect(((await t.portal().get(refOf(sa)))!.metadata as any).resourceVersion).toBe(
-      version.resourceVersion,
-    );
+    expect(
+      ((await t.portal().get(refOf(sa)))!.metadata as any).resourceVersion,
+    ).toBe(version.resourceVersion);
     const changed = serviceAccount(ns, order, order, 'a', { tier: 'gold' });
     const third = await apply(t.portal(), [changed], order, 'a');
     expect(third.updated).toEqual([refString(refOf(sa))]);
     const stored: any = await t.portal().get(refOf(sa));
     expect(stored.metadata.labels.tier).toBe('gold');
     expect(
-      stored.metadata.managedFields.map((f: any) => `${f.manager}/${f.operation}`),
+      stored.metadata.managedFields.map(
+        (f: any) => `${f.manager}/${f.operation}`,
+      ),
     ).toEqual(['kebap-portal/Apply']);
   });
 
@@ -119,10 +121,22 @@ function scenarios(target: () => Target) {
     const t = target();
     const ns = await t.namespace();
     const order = t.name('strings');
-    const sa = serviceAccount(ns, order, order, 'a', { a: 'yes', b: 'no', c: 'on', d: '0x1f', e: 'y' });
+    const sa = serviceAccount(ns, order, order, 'a', {
+      a: 'yes',
+      b: 'no',
+      c: 'on',
+      d: '0x1f',
+      e: 'y',
+    });
     await apply(t.portal(), [sa], order, 'a');
     const stored: any = await t.portal().get(refOf(sa));
-    expect(stored.metadata.labels).toMatchObject({ a: 'yes', b: 'no', c: 'on', d: '0x1f', e: 'y' });
+    expect(stored.metadata.labels).toMatchObject({
+      a: 'yes',
+      b: 'no',
+      c: 'on',
+      d: '0x1f',
+      e: 'y',
+    });
   });
 
   it('two processes ordering one name for two owners at once: one wins, the other gets a ConflictError', async () => {
@@ -131,10 +145,17 @@ function scenarios(target: () => Target) {
     const order = t.name('race');
     const results = await Promise.allSettled([
       apply(t.portal(), [serviceAccount(ns, order, order, 'a')], order, 'a'),
-      apply(t.otherPortal(), [serviceAccount(ns, order, order, 'b')], order, 'b'),
+      apply(
+        t.otherPortal(),
+        [serviceAccount(ns, order, order, 'b')],
+        order,
+        'b',
+      ),
     ]);
     const won = results.filter(r => r.status === 'fulfilled');
-    const lost = results.filter(r => r.status === 'rejected') as PromiseRejectedResult[];
+    const lost = results.filter(
+      r => r.status === 'rejected',
+    ) as PromiseRejectedResult[];
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
     expect(lost[0].reason.name).toBe('ConflictError');
@@ -146,7 +167,9 @@ function scenarios(target: () => Target) {
       name: order,
     });
     const winner = results[0].status === 'fulfilled' ? 'a' : 'b';
-    expect(stored.metadata.annotations['kebap.io/owner-ref']).toBe(owner(winner));
+    expect(stored.metadata.annotations['kebap.io/owner-ref']).toBe(
+      owner(winner),
+    );
   });
 
   it('refuses, before writing anything, an order into a namespace that does not exist', async () => {
@@ -157,15 +180,27 @@ function scenarios(target: () => Target) {
     await expect(
       apply(
         t.portal(),
-        [serviceAccount(ns, order, order, 'a'), serviceAccount(missing, order, order, 'a')],
+        [
+          serviceAccount(ns, order, order, 'a'),
+          serviceAccount(missing, order, order, 'a'),
+        ],
         order,
         'a',
       ),
     ).rejects.toThrow(
-      new RegExp(`^namespace: ${missing} does not exist \\(needed by v1/ServiceAccount/${missing}/${order}\\); nothing was written`),
+      new RegExp(
+        `^namespace: ${missing} does not exist \\(needed by v1/ServiceAccount/${missing}/${order}\\); nothing was written`,
+      ),
     );
     expect(
-      await t.portal().get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: ns, name: order }),
+      await t
+        .portal()
+        .get({
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          namespace: ns,
+          name: order,
+        }),
     ).toBeUndefined();
   });
 
@@ -176,12 +211,25 @@ function scenarios(target: () => Target) {
     const sa = serviceAccount(ns, order, order, 'a');
     await apply(t.portal(), [sa], order, 'a');
     const read: any = await t.portal().get(refOf(sa));
-    await apply(t.portal(), [serviceAccount(ns, order, order, 'a', { v: '2' })], order, 'a');
+    await apply(
+      t.portal(),
+      [serviceAccount(ns, order, order, 'a', { v: '2' })],
+      order,
+      'a',
+    );
     await expect(
-      t.portal().apply(
-        { ...sa, metadata: { ...sa.metadata, resourceVersion: read.metadata.resourceVersion } } as OrderObject,
-        { fieldManager: 'kebap-portal' },
-      ),
+      t
+        .portal()
+        .apply(
+          {
+            ...sa,
+            metadata: {
+              ...sa.metadata,
+              resourceVersion: read.metadata.resourceVersion,
+            },
+          } as OrderObject,
+          { fieldManager: 'kebap-portal' },
+        ),
     ).rejects.toMatchObject({
       name: 'ConflictError',
       message: expect.stringMatching(/the object has been modified/),
@@ -194,12 +242,23 @@ function scenarios(target: () => Target) {
     const order = t.name('owned');
     const sa = serviceAccount(ns, order, order, 'a', { tier: 'gold' });
     await apply(t.portal(), [sa], order, 'a');
-    await t.portal().apply(
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: order, namespace: ns, labels: { tier: 'silver' } } } as OrderObject,
-      { fieldManager: 'someone-else', force: true },
-    );
+    await t
+      .portal()
+      .apply(
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: order, namespace: ns, labels: { tier: 'silver' } },
+        } as OrderObject,
+        { fieldManager: 'someone-else', force: true },
+      );
     await expect(
-      apply(t.portal(), [serviceAccount(ns, order, order, 'a', { tier: 'gold' })], order, 'a'),
+      apply(
+        t.portal(),
+        [serviceAccount(ns, order, order, 'a', { tier: 'gold' })],
+        order,
+        'a',
+      ),
     ).rejects.toMatchObject({
       name: 'ConflictError',
       message: expect.stringMatching(/conflict with "someone-else"/),
@@ -211,30 +270,59 @@ function scenarios(target: () => Target) {
     const ns = await t.namespace();
     const client = t.portal();
     expect(
-      await client.get({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: ns, name: 'nobody' }),
+      await client.get({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        namespace: ns,
+        name: 'nobody',
+      }),
     ).toBeUndefined();
     expect(
-      await client.delete({ apiVersion: 'v1', kind: 'ServiceAccount', namespace: ns, name: 'nobody' }),
+      await client.delete({
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        namespace: ns,
+        name: 'nobody',
+      }),
     ).toBeUndefined();
     await expect(
       client.create(
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'Not_A_Name', namespace: ns } } as OrderObject,
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'Not_A_Name', namespace: ns },
+        } as OrderObject,
         { fieldManager: 'kebap-portal' },
       ),
     ).rejects.toMatchObject({ name: 'InputError' });
     await client.create(
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'taken', namespace: ns } } as OrderObject,
+      {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'taken', namespace: ns },
+      } as OrderObject,
       { fieldManager: 'kebap-portal' },
     );
     await expect(
       client.create(
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'taken', namespace: ns } } as OrderObject,
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'taken', namespace: ns },
+        } as OrderObject,
         { fieldManager: 'kebap-portal' },
       ),
-    ).rejects.toMatchObject({ name: 'ConflictError', message: expect.stringMatching(/already exists/) });
+    ).rejects.toMatchObject({
+      name: 'ConflictError',
+      message: expect.stringMatching(/already exists/),
+    });
     await expect(
       client.create(
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namespace: t.name('gone') } } as OrderObject,
+        {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'x', namespace: t.name('gone') },
+        } as OrderObject,
         { fieldManager: 'kebap-portal' },
       ),
     ).rejects.toMatchObject({ name: 'NotFoundError' });
@@ -250,8 +338,17 @@ function scenarios(target: () => Target) {
       {
         apiVersion: 'pulumi.com/v1',
         kind: 'Stack',
-        metadata: { name: order, namespace: ns, ...m, finalizers: ['test.kebap.io/destroy'] },
-        spec: { stack: `kebap/databases/${order}`, programRef: { name: order }, destroyOnFinalize: true },
+        metadata: {
+          name: order,
+          namespace: ns,
+          ...m,
+          finalizers: ['test.kebap.io/destroy'],
+        },
+        spec: {
+          stack: `kebap/databases/${order}`,
+          programRef: { name: order },
+          destroyOnFinalize: true,
+        },
       } as unknown as OrderObject,
       {
         apiVersion: 'pulumi.com/v1',
@@ -274,7 +371,9 @@ function scenarios(target: () => Target) {
         waitMs,
         pollMs: 100,
       });
-    const [stack, program, runner, reader] = objects.map(o => refString(refOf(o)));
+    const [stack, program, runner, reader] = objects.map(o =>
+      refString(refOf(o)),
+    );
     const first = await remove(300);
     expect(first.deleted).toEqual([reader]);
     expect(first.pending).toEqual([
@@ -286,23 +385,37 @@ function scenarios(target: () => Target) {
     expect(marked.metadata.deletionTimestamp).toBeTruthy();
     const kept: any = await t.portal().get(refOf(objects[1]));
     expect(kept.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'Stack', name: order, uid: marked.metadata.uid }),
+      expect.objectContaining({
+        kind: 'Stack',
+        name: order,
+        uid: marked.metadata.uid,
+      }),
     ]);
     // a second decommission: nothing deleted twice, the same pending
     const second = await remove(0);
     expect(second.deleted).toEqual([]);
     expect(second.pending).toEqual(first.pending);
-    expect(((await t.portal().get(refOf(objects[0]))) as any).metadata.deletionTimestamp).toBe(
-      marked.metadata.deletionTimestamp,
-    );
-    expect(((await t.portal().get(refOf(objects[1]))) as any).metadata.ownerReferences).toHaveLength(1);
+    expect(
+      ((await t.portal().get(refOf(objects[0]))) as any).metadata
+        .deletionTimestamp,
+    ).toBe(marked.metadata.deletionTimestamp);
+    expect(
+      ((await t.portal().get(refOf(objects[1]))) as any).metadata
+        .ownerReferences,
+    ).toHaveLength(1);
     // the Operator's destroy is done: the garbage collector removes the rest
     await t.finalize(refOf(objects[0]));
     const deadline = Date.now() + 20_000;
-    let left = await listOrderObjects({ client: t.portal(), labelSelector: `kebap.io/order=${order}` });
+    let left = await listOrderObjects({
+      client: t.portal(),
+      labelSelector: `kebap.io/order=${order}`,
+    });
     while (left.length && Date.now() < deadline) {
       await new Promise(r => setTimeout(r, 200));
-      left = await listOrderObjects({ client: t.portal(), labelSelector: `kebap.io/order=${order}` });
+      left = await listOrderObjects({
+        client: t.portal(),
+        labelSelector: `kebap.io/order=${order}`,
+      });
     }
     expect(left).toEqual([]);
     expect(await remove(0)).toEqual({ deleted: [], pending: [] });
@@ -317,14 +430,21 @@ describe('order writes against the API test double', () => {
   });
   afterAll(() => api.stop());
   const client = () =>
-    new KubernetesClient({ baseUrl: api.baseUrl, logger: silent, retry: { attempts: 2, baseDelayMs: 5 } });
+    new KubernetesClient({
+      baseUrl: api.baseUrl,
+      logger: silent,
+      retry: { attempts: 2, baseDelayMs: 5 },
+    });
   scenarios(() => ({
     portal: client,
     otherPortal: client,
     name: prefix => `${prefix}-${++n}`,
     namespace: async () => {
       const name = `ns-${++n}`;
-      api.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { manager: 'platform' });
+      api.seed(
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+        { manager: 'platform' },
+      );
       return name;
     },
     finalize: async ref => api.finalize(ref as any),
@@ -343,10 +463,19 @@ describeRealKubernetes('order writes against the real API server', kube => {
     },
     // the controller behind the finalizer is done: it removes its finalizer
     finalize: async ref => {
-      const path = `${ref.apiVersion.includes('/') ? `/apis/${ref.apiVersion}` : `/api/${ref.apiVersion}`}/namespaces/${ref.namespace}/stacks/${ref.name}`;
+      const path = `${
+        ref.apiVersion.includes('/')
+          ? `/apis/${ref.apiVersion}`
+          : `/api/${ref.apiVersion}`
+      }/namespaces/${ref.namespace}/stacks/${ref.name}`;
       await kube()
         .client()
-        .request('PATCH', path, { metadata: { finalizers: null } }, 'application/merge-patch+json');
+        .request(
+          'PATCH',
+          path,
+          { metadata: { finalizers: null } },
+          'application/merge-patch+json',
+        );
     },
   }));
 });

@@ -344,7 +344,12 @@ export class FakeKubernetesApi {
         continue;
       }
       this.store.delete(key);
-      this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+      this.record({
+        type: 'DELETED',
+        r,
+        obj: entry.obj,
+        version: ++this.version,
+      });
       this.collect(entry.obj.metadata.uid);
     }
   }
@@ -680,7 +685,13 @@ export class FakeKubernetesApi {
       );
     if (req.headers['content-type'] === 'application/json-patch+json') {
       if (!entry)
-        return this.fail(res, call, 404, 'NotFound', `${plural} "${name}" not found`);
+        return this.fail(
+          res,
+          call,
+          404,
+          'NotFound',
+          `${plural} "${name}" not found`,
+        );
       return this.jsonPatch(r, key, entry, plural, name, body, res, call);
     }
     if (req.headers['content-type'] !== 'application/apply-patch+yaml') {
@@ -761,7 +772,8 @@ export class FakeKubernetesApi {
     if (
       entry &&
       obj.metadata.resourceVersion !== undefined &&
-      String(obj.metadata.resourceVersion) !== entry.obj.metadata.resourceVersion
+      String(obj.metadata.resourceVersion) !==
+        entry.obj.metadata.resourceVersion
     ) {
       return this.modified(res, call, plural, name);
     }
@@ -866,7 +878,13 @@ export class FakeKubernetesApi {
     try {
       obj = JSON.parse(body);
     } catch (e) {
-      return this.fail(res, call, 400, 'BadRequest', `error decoding JSON: ${e}`);
+      return this.fail(
+        res,
+        call,
+        400,
+        'BadRequest',
+        `error decoding JSON: ${e}`,
+      );
     }
     const name: string = obj?.metadata?.name ?? '';
     const plural = `${r.plural}${r.group ? `.${r.group}` : ''}`;
@@ -896,7 +914,13 @@ export class FakeKubernetesApi {
       r.namespaced &&
       !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))
     ) {
-      return this.fail(res, call, 404, 'NotFound', `namespaces "${namespace}" not found`);
+      return this.fail(
+        res,
+        call,
+        404,
+        'NotFound',
+        `namespaces "${namespace}" not found`,
+      );
     }
     const key = this.key(r, namespace, name);
     if (this.store.has(key)) {
@@ -949,7 +973,13 @@ export class FakeKubernetesApi {
     try {
       ops = JSON.parse(body);
     } catch (e) {
-      return this.fail(res, call, 400, 'BadRequest', `error decoding JSON: ${e}`);
+      return this.fail(
+        res,
+        call,
+        400,
+        'BadRequest',
+        `error decoding JSON: ${e}`,
+      );
     }
     const keys = [...entry.managers.keys()];
     const managers = new Map(entry.managers);
@@ -967,13 +997,21 @@ export class FakeKubernetesApi {
         continue;
       }
       const m = /^\/metadata\/managedFields\/(\d+)\/operation$/.exec(op.path);
-      if (op.op === 'replace' && m && op.value === 'Apply' && keys[Number(m[1])]) {
+      if (
+        op.op === 'replace' &&
+        m &&
+        op.value === 'Apply' &&
+        keys[Number(m[1])]
+      ) {
         // the entry's fields become its manager's apply set
         const from = keys[Number(m[1])];
         const owner = ownerOf(from).manager;
         const owned = managers.get(from)!;
         managers.delete(from);
-        managers.set(owner, new Set([...(managers.get(owner) ?? []), ...owned]));
+        managers.set(
+          owner,
+          new Set([...(managers.get(owner) ?? []), ...owned]),
+        );
         continue;
       }
       return this.fail(
@@ -1012,7 +1050,12 @@ export class FakeKubernetesApi {
     delete entry.obj.metadata.finalizers;
     if (entry.obj.metadata.deletionTimestamp) {
       this.store.delete(key);
-      this.record({ type: 'DELETED', r, obj: entry.obj, version: ++this.version });
+      this.record({
+        type: 'DELETED',
+        r,
+        obj: entry.obj,
+        version: ++this.version,
+      });
       this.collect(entry.obj.metadata.uid);
     } else {
       entry.obj.metadata.resourceVersion = String(++this.version);

@@ -40,7 +40,9 @@ export class RealKubernetes {
           } (run the tests with scripts/test.sh, which starts ../shared/kube)`);
     if (reason) {
       if (process.env.CI === 'true') {
-        throw new Error(`The real-API tests need a control plane in CI: ${reason}`);
+        throw new Error(
+          `The real-API tests need a control plane in CI: ${reason}`,
+        );
       }
       return { skip: reason };
     }
@@ -118,7 +120,11 @@ export class RealKubernetes {
     await Promise.all(
       names.map(name =>
         client.apply(
-          { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } as OrderObject,
+          {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name },
+          } as OrderObject,
           { fieldManager: 'kebap-test-harness' },
         ),
       ),

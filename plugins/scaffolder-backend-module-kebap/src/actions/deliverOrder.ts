@@ -48,7 +48,9 @@ export async function deliverOrder(
   throwIfIssues([
     ...validateOneOf(order.env, ['dev', 'prod'], { field: 'env' }),
     ...[
-      ...new Set(order.objects.map(o => o.metadata.labels?.[KEBAP_LABELS.kind])),
+      ...new Set(
+        order.objects.map(o => o.metadata.labels?.[KEBAP_LABELS.kind]),
+      ),
     ]
       .filter(kind => kind !== undefined)
       .flatMap(kind => validateOrderKind(kind, { field: 'kind' })),

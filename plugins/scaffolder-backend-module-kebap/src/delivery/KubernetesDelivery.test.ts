@@ -78,7 +78,9 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
       'ExternalSecret/cluster-dev-alpha',
       'SecretStore/vc-alpha-kubeconfig',
     ]);
-    const writes = api.calls.filter(c => c.method === 'PATCH' || c.method === 'POST');
+    const writes = api.calls.filter(
+      c => c.method === 'PATCH' || c.method === 'POST',
+    );
     expect(writes.every(c => c.query === '?fieldManager=kebap-portal')).toBe(
       true,
     );
@@ -116,7 +118,9 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
     await expect(order('alpha', 'group:default/team-search')).rejects.toThrow(
       /nothing was written\. argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha: ordered by group:default\/team-payments/,
     );
-    expect(api.calls.filter(c => c.method === 'PATCH' || c.method === 'POST')).toEqual([]);
+    expect(
+      api.calls.filter(c => c.method === 'PATCH' || c.method === 'POST'),
+    ).toEqual([]);
     expect(api.objects()).toEqual(before);
   });
 
@@ -190,7 +194,9 @@ describe('kubernetes delivery (server-side apply against the API test double)', 
       state: 'deleting',
       finalizers: ['resources-finalizer.argocd.argoproj.io'],
     });
-    expect(first.pending?.slice(1).every(p => p.state === 'waiting')).toBe(true);
+    expect(first.pending?.slice(1).every(p => p.state === 'waiting')).toBe(
+      true,
+    );
     expect(logger.lines.join('\n')).toMatch(
       /Deleting argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-alpha: held by finalizer resources-finalizer.argocd.argoproj.io/,
     );

@@ -5,6 +5,7 @@ import {
   deleteObjects,
   listOrderObjects,
   KubernetesClient,
+  PendingRemoval,
   refString,
 } from '@internal/plugin-kebap-node';
 import { MayOverwrite } from './GitopsDelivery';
@@ -12,6 +13,23 @@ import { DeliveryResult, Order, OrderDelivery } from './OrderDelivery';
 
 /** The field manager of every server-side apply the portal makes. */
 export const KEBAP_FIELD_MANAGER = 'kebap-portal';
+
+/** One task-log line for an object a removal left behind. */
+function describePending(p: PendingRemoval): string {
+  if (p.state === 'deleting') {
+    return `Deleting ${p.ref}: held by ${
+      p.finalizers?.length
+        ? `finalizer ${p.finalizers.join(', ')}`
+        : 'its controller'
+    } while it cleans up`;
+  }
+  if (p.until?.length) {
+    return `Waiting to delete ${p.ref}: ${p.until.join(
+      ', ',
+    )} may need it until it is gone; the cluster deletes it then (it is now a dependent of it)`;
+  }
+  return `Waiting to delete ${p.ref}: run Decommission again once the objects above are gone`;
+}
 
 /**
  * Delivery by server-side apply to the control-plane cluster, with the
@@ -62,9 +80,13 @@ export class KubernetesDelivery implements OrderDelivery {
       dryRun: options.dryRun,
     });
     options.logger.info(
-      `${options.dryRun ? 'Dry run (the API server validated, nothing stored): ' : ''}Applied ${
-        result.applied.length
-      } objects (${result.created.length} created, ${result.updated.length} updated, ${
+      `${
+        options.dryRun
+          ? 'Dry run (the API server validated, nothing stored): '
+          : ''
+      }Applied ${result.applied.length} objects (${
+        result.created.length
+      } created, ${result.updated.length} updated, ${
         result.unchanged.length
       } unchanged)`,
     );
@@ -99,21 +121,11 @@ export class KubernetesDelivery implements OrderDelivery {
       logger: options.logger,
     });
     if (deleted.length) options.logger.info(`Deleted ${deleted.join(', ')}`);
-    for (const p of pending) {
-      options.logger.info(
-        p.state === 'deleting'
-          ? `Deleting ${p.ref}: held by ${
-              p.finalizers?.length ? `finalizer ${p.finalizers.join(', ')}` : 'its controller'
-            } while it cleans up`
-          : p.until?.length
-          ? `Waiting to delete ${p.ref}: ${p.until.join(
-              ', ',
-            )} may need it until it is gone; the cluster deletes it then (it is now a dependent of it)`
-          : `Waiting to delete ${p.ref}: run Decommission again once the objects above are gone`,
-      );
-    }
+    for (const p of pending) options.logger.info(describePending(p));
     if (!deleted.length && !pending.length)
-      options.logger.info(`Nothing of ${order.env}/${order.name} left to delete`);
+      options.logger.info(
+        `Nothing of ${order.env}/${order.name} left to delete`,
+      );
     return {
       mode: this.mode,
       refs: refs.map(refString),

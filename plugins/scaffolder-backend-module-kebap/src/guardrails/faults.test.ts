@@ -148,7 +148,9 @@ describe('kubernetes delivery under API faults', () => {
         const unfinished = listed
           .filter(r => r.endsWith(' (created but not finished)'))
           .map(r => r.replace(' (created but not finished)', ''));
-        const notApplied = listed.map(r => r.replace(' (created but not finished)', ''));
+        const notApplied = listed.map(r =>
+          r.replace(' (created but not finished)', ''),
+        );
         expect(m![3]).toMatch(/HTTP 500/);
         expect(notApplied).toContain(failingRef);
         expect(applied.length + notApplied.length).toBe(objects);

@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import yaml from 'yaml';
 import { pulumiYamlProjectToProgram } from '@internal/plugin-kebap-common';
-import { readTemplateFiles, repositoryRoot } from './__testUtils__/runTemplateSteps';
+import {
+  readTemplateFiles,
+  repositoryRoot,
+} from './__testUtils__/runTemplateSteps';
 
 function programFiles(): string[] {
   const out: string[] = [];

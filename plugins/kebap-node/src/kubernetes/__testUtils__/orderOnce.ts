@@ -6,7 +6,11 @@
  * prints one JSON line: {"ok":true} or {"ok":false,"name":…,"message":…}.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { isOwnedBy, orderMetadata, OrderObject } from '@internal/plugin-kebap-common';
+import {
+  isOwnedBy,
+  orderMetadata,
+  OrderObject,
+} from '@internal/plugin-kebap-common';
 import { KubernetesClient } from '../KubernetesClient';
 import { applyObjects } from '../applyObjects';
 
@@ -14,7 +18,13 @@ async function main() {
   const [kubeconfig, namespace, name, team, startAt] = process.argv.slice(2);
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
-  const quiet = { error() {}, warn() {}, info() {}, debug() {}, child: () => quiet } as any;
+  const quiet = {
+    error() {},
+    warn() {},
+    info() {},
+    debug() {},
+    child: () => quiet,
+  } as any;
   const client = KubernetesClient.fromKubeConfig(kc, { logger: quiet });
   const owner = `group:default/${team}`;
   const meta = orderMetadata({
@@ -32,19 +42,28 @@ async function main() {
   } as OrderObject;
   // connections warmed before the start: the race is between the writes
   await client.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace });
-  await new Promise(r => setTimeout(r, Math.max(0, Number(startAt) - Date.now())));
+  await new Promise(r =>
+    setTimeout(r, Math.max(0, Number(startAt) - Date.now())),
+  );
   try {
     await applyObjects({
       client,
       objects: [obj],
       fieldManager: 'kebap-portal',
-      mayOverwrite: o => isOwnedBy(o.metadata, { orderName: name, ownerRef: owner }),
+      mayOverwrite: o =>
+        isOwnedBy(o.metadata, { orderName: name, ownerRef: owner }),
       logger: quiet,
     });
     process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
   } catch (e) {
     const err = e as Error;
-    process.stdout.write(`${JSON.stringify({ ok: false, name: err.name, message: err.message })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        ok: false,
+        name: err.name,
+        message: err.message,
+      })}\n`,
+    );
   }
 }
 

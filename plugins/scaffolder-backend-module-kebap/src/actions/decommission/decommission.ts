@@ -121,8 +121,14 @@ export function createDecommissionAction(options: { delivery: OrderDelivery }) {
           'pending',
           pending.map(p =>
             p.state === 'deleting'
-              ? `${p.ref} (deleting: ${p.finalizers?.join(', ') || 'finalizers'})`
-              : `${p.ref} (waiting${p.until?.length ? `; deleted by the cluster after ${p.until.join(', ')}` : ''})`,
+              ? `${p.ref} (deleting: ${
+                  p.finalizers?.join(', ') || 'finalizers'
+                })`
+              : `${p.ref} (waiting${
+                  p.until?.length
+                    ? `; deleted by the cluster after ${p.until.join(', ')}`
+                    : ''
+                })`,
           ),
         );
         const waiting = pending.filter(p => p.state === 'waiting');

@@ -21,7 +21,6 @@ export function sentinel(label: string): string {
 export const ownerA = 'group:default/team-payments';
 export const ownerB = 'group:default/team-search';
 
-
 /** A temporary folder, removed by the returned function. */
 export async function tempDir(prefix: string) {
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
