@@ -53,3 +53,13 @@ export type {
   CommittedObject,
   CommittedOrder,
 } from './gitops/readCommittedOrders';
+export {
+  CommittedOrdersReader,
+  changedOrders,
+} from './gitops/CommittedOrdersReader';
+export type {
+  OrdersCommit,
+  OrdersReaderStats,
+  OrdersSnapshot,
+} from './gitops/CommittedOrdersReader';
+export { GitCommandError, readBlobs, resolveHead, runGit } from './gitops/git';
