@@ -748,27 +748,8 @@ export class FakeKubernetesApi {
         'the name (or namespace) of the object does not match the name on the URL',
       );
     }
-    if (name.length > 253 || !subdomain.test(name)) {
-      return this.fail(
-        res,
-        call,
-        422,
-        'Invalid',
-        `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
-      );
-    }
-    if (
-      r.namespaced &&
-      !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))
-    ) {
-      return this.fail(
-        res,
-        call,
-        404,
-        'NotFound',
-        `namespaces "${namespace}" not found`,
-      );
-    }
+    if (this.refuseNameOrNamespace(r, name, namespace, res, call))
+      return undefined;
     if (
       entry &&
       obj.metadata.resourceVersion !== undefined &&
@@ -848,6 +829,43 @@ export class FakeKubernetesApi {
     return this.send(res, call, entry ? 200 : 201, current);
   }
 
+  /**
+   * A write's name must be a DNS-1123 subdomain (422) and its namespace must
+   * exist (404); answers and returns true when either rule is broken.
+   */
+  private refuseNameOrNamespace(
+    r: KubernetesResource,
+    name: string,
+    namespace: string | undefined,
+    res: http.ServerResponse,
+    call: FakeCall,
+  ): boolean {
+    if (!name || name.length > 253 || !subdomain.test(name)) {
+      this.fail(
+        res,
+        call,
+        422,
+        'Invalid',
+        `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
+      );
+      return true;
+    }
+    if (
+      r.namespaced &&
+      !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))
+    ) {
+      this.fail(
+        res,
+        call,
+        404,
+        'NotFound',
+        `namespaces "${namespace}" not found`,
+      );
+      return true;
+    }
+    return false;
+  }
+
   /** 409 for a write whose resourceVersion is not the stored one. */
   private modified(
     res: http.ServerResponse,
@@ -901,27 +919,8 @@ export class FakeKubernetesApi {
         'the apiVersion, kind or namespace of the body do not match the path',
       );
     }
-    if (!name || name.length > 253 || !subdomain.test(name)) {
-      return this.fail(
-        res,
-        call,
-        422,
-        'Invalid',
-        `${r.kind} "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'`,
-      );
-    }
-    if (
-      r.namespaced &&
-      !this.store.has(this.key(kubernetesResources[0], undefined, namespace!))
-    ) {
-      return this.fail(
-        res,
-        call,
-        404,
-        'NotFound',
-        `namespaces "${namespace}" not found`,
-      );
-    }
+    if (this.refuseNameOrNamespace(r, name, namespace, res, call))
+      return undefined;
     const key = this.key(r, namespace, name);
     if (this.store.has(key)) {
       return this.fail(
