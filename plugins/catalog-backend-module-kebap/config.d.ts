@@ -8,6 +8,14 @@ export interface Config {
        * @default 5
        */
       refreshSeconds?: number;
+      /**
+       * The orders provider sends only what changed when the orders
+       * repository's HEAD moves (delta mutations), and nothing while it does
+       * not; every so many minutes it sends the whole set again (a full
+       * mutation, the safety net). 0: a full mutation on every new HEAD.
+       * @default 60
+       */
+      ordersFullResyncMinutes?: number;
     };
   };
 }

@@ -5,6 +5,7 @@ import git from 'isomorphic-git';
 import yaml from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
 import { orderMetadata } from '@internal/plugin-kebap-common';
+import { CommittedOrdersReader } from '@internal/plugin-kebap-node';
 import { KebapOrdersEntityProvider } from './KebapOrdersEntityProvider';
 
 const author = { name: 't', email: 't@localhost' };
@@ -72,17 +73,38 @@ describe('KebapOrdersEntityProvider', () => {
     kind: 'cluster-registration',
   });
 
-  function connect() {
+  function connect(
+    options: Partial<
+      ConstructorParameters<typeof KebapOrdersEntityProvider>[0]
+    > = {},
+  ) {
     const mutations: any[] = [];
+    // the catalog's copy, as the mutations leave it
+    const catalog = new Map<string, any>();
     const provider = new KebapOrdersEntityProvider({
       repoPath: dir,
       logger: mockServices.logger.mock(),
+      ...options,
     });
     provider.connect({
-      applyMutation: async m => void mutations.push(m),
+      applyMutation: async m => {
+        mutations.push(m);
+        if (m.type === 'full') catalog.clear();
+        for (const { entity } of m.type === 'full' ? m.entities : m.added) {
+          catalog.set(entity.metadata.name, entity);
+        }
+        if (m.type === 'delta') {
+          for (const r of m.removed) {
+            catalog.delete(
+              'entity' in r ? r.entity.metadata.name : r.entityRef,
+            );
+          }
+        }
+      },
       refresh: async () => {},
     });
-    return { provider, mutations };
+    const names = () => [...catalog.keys()].sort();
+    return { provider, mutations, names };
   }
 
   it('emits one Resource per committed order, owned by the order’s owner', async () => {
@@ -148,8 +170,9 @@ describe('KebapOrdersEntityProvider', () => {
     await commit({
       'orders/dev/alpha/vcluster/ns.yaml': object('Namespace', 'vc-alpha', vc),
     });
-    const { provider, mutations } = connect();
+    const { provider, mutations, names } = connect();
     await provider.refresh();
+    const seen = [names()];
     await commit({
       'orders/dev/alpha/vcluster/ns.yaml': undefined,
       'orders/dev/stray/x/cm.yaml': {
@@ -159,9 +182,104 @@ describe('KebapOrdersEntityProvider', () => {
       },
     });
     await provider.refresh();
+    seen.push(names());
+    // the catalog's entities after each refresh
+    expect(seen).toEqual([['dev-alpha'], []]);
+    // a full mutation at start-up, then only what changed
+    expect(mutations.map(m => m.type)).toEqual(['full', 'delta']);
+    expect(mutations[1].added).toEqual([]);
     expect(
-      mutations.map(m => m.entities.map((e: any) => e.entity.metadata.name)),
-    ).toEqual([['dev-alpha'], []]);
+      mutations[1].removed.map((r: any) => [
+        r.entity.metadata.name,
+        r.locationKey,
+      ]),
+    ).toEqual([['dev-alpha', 'kebap-orders']]);
+    expect(provider.emittedNames()).toEqual(new Set());
+  });
+
+  it('emits a delta of the orders a new HEAD changed, and runs no git command while HEAD does not move', async () => {
+    const meta = (name: string) =>
+      orderMetadata({
+        orderName: name,
+        owner: 'group:default/team-payments',
+        entityRef: `resource:default/dev-${name}`,
+        env: 'dev',
+        kind: 'vcluster',
+      });
+    await commit({
+      'orders/dev/alpha/vcluster/ns.yaml': object('Namespace', 'vc-alpha', vc),
+      'orders/dev/beta/vcluster/ns.yaml': object(
+        'Namespace',
+        'vc-beta',
+        meta('beta'),
+      ),
+    });
+    const reader = new CommittedOrdersReader({ repoPath: dir });
+    const { provider, mutations, names } = connect({ reader });
+    await provider.refresh();
+    expect(names()).toEqual(['dev-alpha', 'dev-beta']);
+
+    // HEAD unchanged: no git command, no mutation
+    const commands = reader.stats.gitCommands;
+    for (let i = 0; i < 5; i++) await provider.refresh();
+    expect(reader.stats.gitCommands).toBe(commands);
+    expect(mutations).toHaveLength(1);
+
+    // one order added, one changed: a delta of those two
+    await commit({
+      'orders/dev/gamma/vcluster/ns.yaml': object(
+        'Namespace',
+        'vc-gamma',
+        meta('gamma'),
+      ),
+      'orders/dev/beta/vcluster/ns.yaml': object(
+        'Namespace',
+        'vc-beta',
+        meta('beta'),
+        { 'kebap.io/purpose': 'changed' },
+      ),
+    });
+    await provider.refresh();
+    expect(mutations).toHaveLength(2);
+    expect(mutations[1].type).toBe('delta');
+    expect(
+      mutations[1].added.map((a: any) => a.entity.metadata.name).sort(),
+    ).toEqual(['dev-beta', 'dev-gamma']);
+    expect(mutations[1].removed).toEqual([]);
+    expect(
+      mutations[1].added.find((a: any) => a.entity.metadata.name === 'dev-beta')
+        .entity.metadata.description,
+    ).toBe('changed');
+    expect(names()).toEqual(['dev-alpha', 'dev-beta', 'dev-gamma']);
+    expect(provider.emittedNames()).toEqual(
+      new Set(['dev-alpha', 'dev-beta', 'dev-gamma']),
+    );
+
+    // a commit that changes no order: no mutation
+    await commit({ 'README.md': 'notes' });
+    await provider.refresh();
+    expect(mutations).toHaveLength(2);
+  });
+
+  it('sends the whole set again as a full mutation when the resync is due', async () => {
+    await commit({
+      'orders/dev/alpha/vcluster/ns.yaml': object('Namespace', 'vc-alpha', vc),
+    });
+    let now = 0;
+    const { provider, mutations } = connect({
+      fullResyncMs: 60_000,
+      now: () => now,
+    });
+    await provider.refresh();
+    now = 30_000;
+    await provider.refresh();
+    expect(mutations.map(m => m.type)).toEqual(['full']);
+    now = 60_000;
+    await provider.refresh();
+    expect(mutations.map(m => m.type)).toEqual(['full', 'full']);
+    expect(
+      mutations[1].entities.map((e: any) => e.entity.metadata.name),
+    ).toEqual(['dev-alpha']);
   });
 
   it('emits nothing before the repository exists', async () => {

@@ -35,10 +35,14 @@ export const catalogModuleKebap = createBackendModule({
         const repoPath =
           config.getOptionalString('kebap.delivery.gitops.repoPath') ??
           path.join(process.env.KEBAP_DATA_DIR ?? '../../data', 'gitops');
+        const fullResyncMinutes =
+          config.getOptionalNumber('kebap.catalog.ordersFullResyncMinutes') ??
+          60;
         const ordersProvider = gitops
           ? new KebapOrdersEntityProvider({
               repoPath,
               logger,
+              fullResyncMs: fullResyncMinutes * 60_000,
               taskRunner: scheduler.createScheduledTaskRunner({
                 frequency: { seconds },
                 timeout: { minutes: 1 },

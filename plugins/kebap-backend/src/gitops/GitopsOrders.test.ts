@@ -5,6 +5,7 @@ import git from 'isomorphic-git';
 import yaml from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
 import { databaseOrder } from '../testing/orderFixtures';
+import { CommittedOrdersReader } from '@internal/plugin-kebap-node';
 import { GitopsOrders } from './GitopsOrders';
 
 describe('GitopsOrders', () => {
@@ -85,5 +86,93 @@ describe('GitopsOrders', () => {
     expect((order!.objects[0].spec as any).stack).toBe(
       'acme/databases/dev-orders-2',
     );
+  });
+
+  it('follows HEAD commit by commit as a full read would date it, with one line per order in a commit of several', async () => {
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    const { stack } = databaseOrder('orders');
+    const orders = new GitopsOrders({
+      repoPath: dir,
+      logger: mockServices.logger.mock(),
+    });
+    const first = await commit(
+      'Order dev/orders (database) for group:default/team-payments by user:default/ann (task t-1)',
+      stack,
+    );
+    expect(await orders.order('dev', 'orders')).toMatchObject({
+      committedAt: first,
+      requestedBy: 'user:default/ann',
+    });
+    await commit('Decommission dev/orders by user:default/ann (task t-2)');
+    expect(await orders.order('dev', 'orders')).toBeUndefined();
+    // a commit of several orders (the delivery batches orders that arrive together)
+    const batch = await commit(
+      [
+        'Orders: 2 changes',
+        '',
+        'Order dev/other (database) for group:default/team-a by user:default/eve (task t-3)',
+        'Order dev/orders (database) for group:default/team-payments by user:default/bob (task t-4)',
+      ].join('\n'),
+      stack,
+    );
+    const order = await orders.order('dev', 'orders');
+    expect(order).toMatchObject({
+      committedAt: batch,
+      requestedBy: 'user:default/bob',
+    });
+    // the same as a reader of its own reading everything at once
+    const fresh = new GitopsOrders({
+      repoPath: dir,
+      logger: mockServices.logger.mock(),
+      reader: new CommittedOrdersReader({ repoPath: dir }),
+    });
+    expect(await fresh.order('dev', 'orders')).toEqual(order);
+    // a page view while HEAD does not move reads nothing again
+    expect(await orders.all()).toBe(await orders.all());
+  });
+
+  it('reads the history again when HEAD no longer descends from the last read', async () => {
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    const { stack } = databaseOrder('orders');
+    const orders = new GitopsOrders({
+      repoPath: dir,
+      logger: mockServices.logger.mock(),
+      reader: new CommittedOrdersReader({ repoPath: dir }),
+    });
+    await commit(
+      'Order dev/orders (database) for group:default/a by user:default/ann',
+      stack,
+    );
+    expect((await orders.order('dev', 'orders'))?.requestedBy).toBe(
+      'user:default/ann',
+    );
+    // history rewritten: the ordering commit replaced by another
+    const oid = await git.resolveRef({ fs, dir, ref: 'HEAD' });
+    const { commit: c } = await git.readCommit({ fs, dir, oid });
+    const replaced = await git.commit({
+      fs,
+      dir,
+      message:
+        'Order dev/orders (database) for group:default/a by user:default/zoe',
+      tree: c.tree,
+      parent: c.parent,
+      author: {
+        name: 'p',
+        email: 'p@localhost',
+        timestamp: time + 7200,
+        timezoneOffset: 0,
+      },
+    });
+    await git.writeRef({
+      fs,
+      dir,
+      ref: 'refs/heads/main',
+      value: replaced,
+      force: true,
+    });
+    expect(await orders.order('dev', 'orders')).toMatchObject({
+      commit: replaced,
+      requestedBy: 'user:default/zoe',
+    });
   });
 });

@@ -1,8 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { readCommittedOrders } from '@internal/plugin-kebap-node';
+import {
+  CommittedOrder,
+  CommittedOrdersReader,
+  OrdersCommit,
+} from '@internal/plugin-kebap-node';
 import { GitopsView } from '../status/buildOrderStatus';
 
 /** One order folder of the repository at HEAD. */
@@ -11,33 +13,56 @@ export interface GitopsOrder extends GitopsView {
   name: string;
 }
 
-const orderMessage =
+/** The commit that ordered an order (since its last decommission). */
+interface Ordering {
+  commit: string;
+  committedAt: string;
+  requestedBy?: string;
+}
+
+interface State {
+  oid: string;
+  /** the reader's orders this was built from */
+  source: ReadonlyMap<string, CommittedOrder>;
+  /** by `env/name`, of every order ordered and not decommissioned since */
+  ordering: Map<string, Ordering>;
+  orders: Map<string, GitopsOrder>;
+}
+
+const orderLine =
   /^Order ([a-z0-9-]+)\/([a-z0-9-]+) \([^)]*\) for \S+(?: by (\S+))?/;
-const decommissionMessage = /^Decommission ([a-z0-9-]+)\/([a-z0-9-]+)/;
+const decommissionLine = /^Decommission ([a-z0-9-]+)\/([a-z0-9-]+)/;
 
 /**
  * The orders of the GitOps orders repository (`orders/<env>/<name>/`), read
- * at the committed HEAD like the catalog module does. The commit that
- * ordered each one (the oldest `Order <env>/<name>` commit since its last
- * `Decommission`) gives the time and the requester. Read again only when
- * HEAD moves: a page view costs two small file reads.
+ * at the committed HEAD through the process's shared
+ * {@link CommittedOrdersReader} (the catalog module and expiry read the same
+ * one). The commit that ordered each one (the oldest `Order <env>/<name>`
+ * line since its last `Decommission`; a commit of several orders has one
+ * line each) gives the time and the requester. A page view costs a look at
+ * HEAD (a few small file reads); a new HEAD costs the commits and files that
+ * changed since the last one.
  */
 export class GitopsOrders {
   private readonly dir: string;
-  private readonly logger: LoggerService;
   private readonly historyDepth: number;
-  private cached?: { oid: string; orders: Map<string, GitopsOrder> };
-  private reading?: Promise<{ oid: string; orders: Map<string, GitopsOrder> }>;
+  private readonly reader: CommittedOrdersReader;
+  private state?: State;
+  private building?: { oid: string; promise: Promise<State> };
 
   constructor(options: {
     repoPath: string;
     logger: LoggerService;
-    /** commits searched for who ordered what (default 2000) */
+    /** commits searched for who ordered what on a full read (default 100,000) */
     historyDepth?: number;
+    /** default: the shared reader of `repoPath` */
+    reader?: CommittedOrdersReader;
   }) {
     this.dir = path.resolve(options.repoPath);
-    this.logger = options.logger;
-    this.historyDepth = options.historyDepth ?? 2000;
+    this.historyDepth = options.historyDepth ?? 100_000;
+    this.reader =
+      options.reader ??
+      CommittedOrdersReader.forPath(this.dir, { logger: options.logger });
   }
 
   /** The order, or undefined when HEAD does not hold it (or there is no repository). */
@@ -47,67 +72,90 @@ export class GitopsOrders {
 
   /** Every order at HEAD, by `env/name`. */
   async all(): Promise<Map<string, GitopsOrder>> {
-    if (!fs.existsSync(path.join(this.dir, '.git'))) return new Map();
-    let oid: string;
-    try {
-      oid = await git.resolveRef({ fs, dir: this.dir, ref: 'HEAD' });
-    } catch {
-      return new Map(); // no commit yet
+    const snapshot = await this.reader.read();
+    const oid = snapshot.oid;
+    if (!oid) return new Map(); // no repository, or no commit yet
+    if (this.state?.oid === oid) return this.state.orders;
+    if (this.building?.oid !== oid) {
+      const promise = (this.building?.promise ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => this.build(oid, snapshot.orders))
+        .finally(() => {
+          if (this.building?.promise === promise) this.building = undefined;
+        });
+      this.building = { oid, promise };
     }
-    if (this.cached?.oid === oid) return this.cached.orders;
-    if (!this.reading) {
-      this.reading = this.read(oid).finally(() => {
-        this.reading = undefined;
-      });
-    }
-    const read = await this.reading;
-    this.cached = read;
-    return read.orders;
+    const state = await this.building.promise;
+    return state.orders;
   }
 
-  private async read(
+  private async build(
     oid: string,
-  ): Promise<{ oid: string; orders: Map<string, GitopsOrder> }> {
+    source: ReadonlyMap<string, CommittedOrder>,
+  ): Promise<State> {
+    if (this.state?.oid === oid) return this.state;
+    const previous = this.state;
+    let ordering: Map<string, Ordering>;
+    let commits: OrdersCommit[];
+    const incremental =
+      !!previous && (await this.reader.isAncestor(previous.oid, oid));
+    if (incremental) {
+      ordering = new Map(previous!.ordering);
+      commits = await this.reader.commits({ from: previous!.oid, to: oid });
+    } else {
+      ordering = new Map();
+      commits = await this.reader.commits({ to: oid, max: this.historyDepth });
+    }
+    // oldest first: an order is dated by its first Order line since the
+    // last Decommission line
+    const touched = new Set<string>();
+    for (const c of commits) {
+      for (const line of c.message.split('\n')) {
+        const d = decommissionLine.exec(line);
+        if (d) {
+          ordering.delete(`${d[1]}/${d[2]}`);
+          touched.add(`${d[1]}/${d[2]}`);
+          continue;
+        }
+        const o = orderLine.exec(line);
+        if (!o) continue;
+        const key = `${o[1]}/${o[2]}`;
+        if (ordering.has(key)) continue;
+        ordering.set(key, {
+          commit: c.oid,
+          committedAt: c.committedAt,
+          ...(o[3] ? { requestedBy: o[3] } : {}),
+        });
+        touched.add(key);
+      }
+    }
     const orders = new Map<string, GitopsOrder>();
-    const committed = await readCommittedOrders({
-      repoPath: this.dir,
-      ref: oid,
-      logger: this.logger,
-    });
-    for (const [key, order] of committed.orders) {
-      orders.set(key, {
+    for (const [key, order] of source) {
+      const kept = previous?.orders.get(key);
+      if (
+        incremental &&
+        kept &&
+        previous!.source.get(key) === order &&
+        !touched.has(key)
+      ) {
+        orders.set(key, kept);
+        continue;
+      }
+      const view: GitopsOrder = {
         env: order.env,
         name: order.name,
         objects: order.objects.map(o => o.object),
-      });
-    }
-    // newest first: the oldest Order commit since the last Decommission
-    const commits = await git.log({
-      fs,
-      dir: this.dir,
-      ref: oid,
-      depth: this.historyDepth,
-    });
-    const closed = new Set<string>();
-    for (const c of commits) {
-      const message = c.commit.message;
-      const d = decommissionMessage.exec(message);
-      if (d) {
-        closed.add(`${d[1]}/${d[2]}`);
-        continue;
+      };
+      const by = ordering.get(key);
+      if (by) {
+        view.commit = by.commit;
+        view.committedAt = by.committedAt;
+        if (by.requestedBy) view.requestedBy = by.requestedBy;
       }
-      const o = orderMessage.exec(message);
-      if (!o) continue;
-      const key = `${o[1]}/${o[2]}`;
-      const order = orders.get(key);
-      if (!order || closed.has(key)) continue;
-      order.commit = c.oid;
-      order.committedAt = new Date(
-        c.commit.committer.timestamp * 1000,
-      ).toISOString();
-      if (o[3]) order.requestedBy = o[3];
-      else delete order.requestedBy;
+      orders.set(key, view);
     }
-    return { oid, orders };
+    const state = { oid, source, ordering, orders };
+    this.state = state;
+    return state;
   }
 }

@@ -6,9 +6,9 @@ import {
   KEBAP_MANAGER,
 } from '@internal/plugin-kebap-common';
 import {
+  CommittedOrdersReader,
   KubernetesClient,
   listOrderObjects,
-  readCommittedOrders,
 } from '@internal/plugin-kebap-node';
 import { OrderDelivery, OrderObject } from '../delivery/OrderDelivery';
 
@@ -75,36 +75,48 @@ function toOrder(
 
 /**
  * The dev clusters in the GitOps orders repository, read at the committed
- * HEAD (like the catalog's entity provider): `orders/dev/<name>/<part>/*.yaml`
- * whose objects are the portal's and labelled `kebap.io/kind=vcluster`.
- * With a remote orders repository this is the working clone as of this
- * replica's last sync.
+ * HEAD through the process's shared {@link CommittedOrdersReader} (the one
+ * the catalog's entity provider and the status route read):
+ * `orders/dev/<name>/<part>/*.yaml` whose objects are the portal's and
+ * labelled `kebap.io/kind=vcluster`. A scan while HEAD has not moved costs
+ * no git command; a new HEAD, what changed. With a remote orders repository
+ * this is the working clone as of this replica's last sync (fetched every
+ * `kebap.delivery.gitops.remote.fetchIntervalSeconds`).
  */
 export class GitopsDevClusterOrders implements DevClusterOrderSource {
-  private readonly repoPath: string;
-  private readonly logger?: LoggerService;
+  private readonly reader: CommittedOrdersReader;
+  private last?: { oid?: string; orders: DevClusterOrder[] };
 
-  constructor(options: { repoPath: string; logger?: LoggerService }) {
-    this.repoPath = path.resolve(options.repoPath);
-    this.logger = options.logger;
+  constructor(options: {
+    repoPath: string;
+    logger?: LoggerService;
+    /** default: the shared reader of `repoPath` */
+    reader?: CommittedOrdersReader;
+  }) {
+    this.reader =
+      options.reader ??
+      CommittedOrdersReader.forPath(path.resolve(options.repoPath), {
+        logger: options.logger,
+      });
   }
 
   async list(): Promise<DevClusterOrder[]> {
-    const { orders } = await readCommittedOrders({
-      repoPath: this.repoPath,
-      logger: this.logger,
-    });
-    return [...orders.values()]
-      .filter(order => order.env === 'dev')
-      .map(order => {
-        const parts = new Map<string, OrderObject[]>();
-        for (const { part, object } of order.objects) {
-          if (part) parts.set(part, [...(parts.get(part) ?? []), object]);
-        }
-        return toOrder(order.env, order.name, parts);
-      })
-      .filter((o): o is DevClusterOrder => !!o)
-      .sort((a, b) => a.name.localeCompare(b.name));
+    const snapshot = await this.reader.read();
+    if (!this.last || this.last.oid !== snapshot.oid) {
+      const orders = [...snapshot.orders.values()]
+        .filter(order => order.env === 'dev')
+        .map(order => {
+          const parts = new Map<string, OrderObject[]>();
+          for (const { part, object } of order.objects) {
+            if (part) parts.set(part, [...(parts.get(part) ?? []), object]);
+          }
+          return toOrder(order.env, order.name, parts);
+        })
+        .filter((o): o is DevClusterOrder => !!o)
+        .sort((a, b) => a.name.localeCompare(b.name));
+      this.last = { oid: snapshot.oid, orders };
+    }
+    return [...this.last.orders];
   }
 }
 
