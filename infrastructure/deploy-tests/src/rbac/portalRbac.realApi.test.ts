@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import yaml from 'yaml';
 import { ConfigReader } from '@backstage/config';
@@ -99,44 +98,14 @@ async function adminCall(
   body?: unknown,
   contentType = 'application/json',
 ): Promise<{ status: number; body: any }> {
-  const kc = kube.kubeConfig();
-  const url = new URL(apiPath, kc.getCurrentCluster()!.server);
-  const data = body === undefined ? undefined : JSON.stringify(body);
-  const opts: https.RequestOptions = {
-    method,
-    hostname: url.hostname,
-    port: url.port,
-    path: `${url.pathname}${url.search}`,
-    headers: {
-      Accept: 'application/json',
-      ...(data
-        ? {
-            'Content-Type': contentType,
-            'Content-Length': Buffer.byteLength(data),
-          }
-        : {}),
-    },
-  };
-  await kc.applyToHTTPSOptions(opts);
-  return new Promise((resolve, reject) => {
-    const req = https.request(opts, res => {
-      const chunks: Buffer[] = [];
-      res.on('data', c => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: any = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // not JSON
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-    });
-    req.on('error', reject);
-    if (data) req.write(data);
-    req.end();
-  });
+  const answer = await kube.call(method, apiPath, body, contentType);
+  let parsed: any = answer.text;
+  try {
+    parsed = JSON.parse(answer.text);
+  } catch {
+    // not JSON
+  }
+  return { status: answer.status, body: parsed };
 }
 
 /** The API path of an RBAC object (what RealKubernetes' client does not address). */

@@ -1,16 +1,16 @@
-import https from 'node:https';
-
 /**
  * What the helper needs of a real API server: `RealKubernetes` of
- * `@internal/plugin-kebap-node/testing` is one (`kubeConfig()` and
- * `client()`), so tests pass `kube()` as is.
+ * `@internal/plugin-kebap-node/testing` is one (`call()` and `client()`), so
+ * tests pass `kube()` as is.
  */
 export interface AnyKindServer {
-  /** the admin kubeconfig: its server URL and credentials */
-  kubeConfig(): {
-    getCurrentCluster(): { server: string } | null;
-    applyToHTTPSOptions(options: https.RequestOptions): Promise<void>;
-  };
+  /** one call as the admin, answered as is */
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<{ status: number; text: string }>;
   /** a JSON client, for discovery */
   client(): {
     request(method: string, path: string, body?: unknown): Promise<unknown>;
@@ -149,40 +149,7 @@ export class AnyKindApplier {
     body: string,
     contentType: string,
   ): Promise<{ status: number; body: string }> {
-    const kc = this.server.kubeConfig();
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error('the kubeconfig has no current cluster');
-    const url = new URL(path, cluster.server);
-    const options: https.RequestOptions = {
-      method,
-      hostname: url.hostname,
-      port: url.port,
-      path: `${url.pathname}${url.search}`,
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': contentType,
-        'Content-Length': Buffer.byteLength(body),
-      },
-    };
-    await kc.applyToHTTPSOptions(options);
-    return new Promise((resolve, reject) => {
-      const req = https.request(options, res => {
-        const chunks: Buffer[] = [];
-        res.on('data', c => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      });
-      req.setTimeout(30_000, () =>
-        req.destroy(new Error(`${method} ${path}: no answer in 30 s`)),
-      );
-      req.on('error', reject);
-      req.write(body);
-      req.end();
-    });
+    const answer = await this.server.call(method, path, body, contentType);
+    return { status: answer.status, body: answer.text };
   }
 }

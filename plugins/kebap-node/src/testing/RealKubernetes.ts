@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -156,6 +157,60 @@ export class RealKubernetes {
       },
     );
     return (answer as any).status.token;
+  }
+
+  /**
+   * One call as the admin, answered as is (status and text, no retries, no
+   * error mapping): for tests that assert the API server's own answers.
+   * `body` is sent as given when a string, else as JSON.
+   */
+  async call(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ status: number; text: string }> {
+    const kc = this.kubeConfig();
+    const url = new URL(path, kc.getCurrentCluster()!.server);
+    const data =
+      body === undefined || typeof body === 'string'
+        ? body
+        : JSON.stringify(body);
+    const options: https.RequestOptions = {
+      method,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers: {
+        Accept: 'application/json',
+        ...(data !== undefined
+          ? {
+              'Content-Type': contentType,
+              'Content-Length': Buffer.byteLength(data),
+            }
+          : {}),
+      },
+    };
+    await kc.applyToHTTPSOptions(options);
+    return new Promise((resolve, reject) => {
+      const req = https.request(options, res => {
+        const chunks: Buffer[] = [];
+        res.on('data', c => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      });
+      req.setTimeout(30_000, () =>
+        req.destroy(new Error(`${method} ${path}: no answer in 30 s`)),
+      );
+      req.on('error', reject);
+      if (data !== undefined) req.write(data);
+      req.end();
+    });
   }
 
   /**
