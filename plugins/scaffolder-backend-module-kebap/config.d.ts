@@ -37,6 +37,15 @@ export interface Config {
           url: string;
           /** @default main */
           branch?: string;
+          /**
+           * How often every replica fetches the remote branch into its
+           * working clone, in seconds, so that the catalog, the status route
+           * and expiry of each replica see the orders others pushed within
+           * that time (whether or not it delivered any). 0: only when it
+           * delivers, and before expiry and extend.
+           * @default 30
+           */
+          fetchIntervalSeconds?: number;
         };
       };
       kubernetes?: {

@@ -12,6 +12,7 @@ import { createVClusterCreateAction } from './actions/vcluster/create';
 import { createWaitAction } from './actions/wait/wait';
 import { createDecommissionAction } from './actions/decommission/decommission';
 import { createOrderDelivery } from './delivery/createOrderDelivery';
+import { scheduleOrdersFetch } from './delivery/RemoteGitopsDelivery';
 import { KubernetesClient } from '@internal/plugin-kebap-node';
 import { ScmIntegrations } from '@backstage/integration';
 import { readKebapSettings } from './KebapSettings';
@@ -67,6 +68,21 @@ export const scaffolderModuleKebap = createBackendModule({
               : ''
           }`,
         );
+        if (
+          settings.delivery.mode === 'gitops' &&
+          settings.delivery.gitopsRemote
+        ) {
+          // every replica fetches what the others pushed (local task)
+          await scheduleOrdersFetch({
+            scheduler,
+            delivery,
+            seconds:
+              config.getOptionalNumber(
+                'kebap.delivery.gitops.remote.fetchIntervalSeconds',
+              ) ?? 30,
+            logger,
+          });
+        }
         const deps = { delivery, settings };
         scaffolder.addActions(
           createPulumiNewAction({ cli }),

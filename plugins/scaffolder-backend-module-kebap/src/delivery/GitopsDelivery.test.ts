@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,9 +86,9 @@ describe('GitopsDelivery', () => {
       order('alpha', 'group:default/team-a', [labelled('ns-c', 'cluster')]),
       { logger },
     );
-    expect(
-      (await delivery.readFolder('orders/dev/alpha/vcluster')).size,
-    ).toBe(1);
+    expect((await delivery.readFolder('orders/dev/alpha/vcluster')).size).toBe(
+      1,
+    );
   });
 
   it('creates the repository on first use and commits one file per object in orders/<env>/<name>/', async () => {
@@ -256,5 +257,161 @@ describe('GitopsDelivery', () => {
         `orders/dev/${n}/vcluster/namespace-vc-${n}.yaml`,
       );
     expect(await log()).toHaveLength(names.length + 1);
+  });
+
+  const reflog = () =>
+    execFileSync('git', ['reflog', 'refs/heads/main'], {
+      cwd: delivery.repoPath,
+    })
+      .toString()
+      .trim()
+      .split('\n');
+
+  it('commits the orders that arrive together in one write, one commit each, the first of two orders of one name winning', async () => {
+    await delivery.deliver(order('first'), { logger });
+    const updates = reflog().length;
+    const submitted = [
+      order('a1'),
+      order('race', 'group:default/team-a'),
+      order('a2'),
+      order('race', 'group:default/team-b'),
+      order('same', 'group:default/team-b'),
+      order('same', 'group:default/team-b'),
+    ];
+    const outcomes = await Promise.allSettled(
+      submitted.map(o => delivery.deliver(o, { logger })),
+    );
+    expect(outcomes.map(o => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    const refused = outcomes[3] as PromiseRejectedResult;
+    expect(refused.reason.name).toBe('ConflictError');
+    expect(refused.reason.message).toBe(
+      'Order dev/race already exists and is not yours to change; nothing was written. v1/Namespace/vc-race: ordered by group:default/team-a',
+    );
+    const results = outcomes.map(o =>
+      o.status === 'fulfilled' ? o.value : undefined,
+    );
+    // the duplicate of the same team converges on the first one's commit
+    expect(results[4]!.changed).toBe(true);
+    expect(results[5]!.changed).toBe(false);
+    expect(results[5]!.commit).toBe(results[4]!.commit);
+    // one branch update for the whole batch, one commit per order, in order
+    expect(reflog()).toHaveLength(updates + 1);
+    const messages = (await log()).map(c => c.commit.message.trim());
+    expect(messages.slice(0, 4).reverse()).toEqual([
+      'Order dev/a1 (vcluster) for group:default/team-a by user:default/guest (task task-1)',
+      'Order dev/race (vcluster) for group:default/team-a by user:default/guest (task task-1)',
+      'Order dev/a2 (vcluster) for group:default/team-a by user:default/guest (task task-1)',
+      'Order dev/same (vcluster) for group:default/team-b by user:default/guest (task task-1)',
+    ]);
+    expect(results[2]!.commit).toBe((await log())[1].oid);
+    // the winner's files, and a clean working tree and index
+    const race = await delivery.readFolder('orders/dev/race');
+    expect(
+      [...race.values()].map(
+        o => o.metadata.annotations?.['kebap.io/owner-ref'],
+      ),
+    ).toEqual(['group:default/team-a']);
+    const matrix = await git.statusMatrix({ fs, dir: delivery.repoPath });
+    expect(matrix.every(([, h, w, st]) => h === 1 && w === 1 && st === 1)).toBe(
+      true,
+    );
+  });
+
+  it('applies a batch as if its changes came one by one: decommission then order again, part after part', async () => {
+    await delivery.deliver(order('alpha'), { logger });
+    const [removed, again, part] = await Promise.all([
+      delivery.remove(order('alpha'), { logger }),
+      delivery.deliver(order('alpha', 'group:default/team-b'), { logger }),
+      delivery.deliver(
+        {
+          ...order('alpha', 'group:default/team-b'),
+          part: 'registration',
+          objects: [object('Secret', 'cluster-alpha', 'group:default/team-b')],
+        },
+        { logger },
+      ),
+    ]);
+    expect([removed.changed, again.changed, part.changed]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
+    expect(files.sort()).toEqual([
+      'README.md',
+      'orders/dev/alpha/registration/secret-cluster-alpha.yaml',
+      'orders/dev/alpha/vcluster/namespace-vc-alpha.yaml',
+    ]);
+    const messages = (await log()).map(c => c.commit.message.trim());
+    expect(messages.slice(0, 3)).toEqual([
+      'Order dev/alpha (registration) for group:default/team-b by user:default/guest (task task-1)',
+      'Order dev/alpha (vcluster) for group:default/team-b by user:default/guest (task task-1)',
+      'Decommission dev/alpha by user:default/guest (task task-1)',
+    ]);
+    // each commit holds what its change left
+    const afterRemoval = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: removed.commit,
+    });
+    expect(afterRemoval).toEqual(['README.md']);
+  });
+
+  it('fails every change of a batch whose write fails, and commits none of them', async () => {
+    await delivery.deliver(order('first'), { logger });
+    const head = await git.resolveRef({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
+    const real = fs.promises.writeFile;
+    const spy = jest
+      .spyOn(fs.promises, 'writeFile')
+      .mockImplementation(async (...args: Parameters<typeof real>) => {
+        if (String(args[0]).includes('/orders/dev/b2/')) {
+          throw Object.assign(new Error('ENOSPC: no space left on device'), {
+            code: 'ENOSPC',
+          });
+        }
+        return real(...args);
+      });
+    let outcomes: PromiseSettledResult<unknown>[];
+    try {
+      outcomes = await Promise.allSettled(
+        ['b1', 'b2', 'b3'].map(n => delivery.deliver(order(n), { logger })),
+      );
+    } finally {
+      spy.mockRestore();
+    }
+    expect(outcomes.map(o => o.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+    ]);
+    expect(
+      await git.resolveRef({ fs, dir: delivery.repoPath, ref: 'HEAD' }),
+    ).toBe(head);
+    expect(fs.existsSync(path.join(delivery.repoPath, 'orders/dev/b1'))).toBe(
+      false,
+    );
+    // the next order commits alone, nothing of the failed batch with it
+    await delivery.deliver(order('c1'), { logger });
+    const files = await git.listFiles({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
+    expect(files.filter(f => f.includes('/b'))).toEqual([]);
   });
 });

@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRecordingLogger } from '../testing/createRecordingLogger';
 import { mayOverwriteOrder } from './createOrderDelivery';
-import { RemoteGitopsDelivery } from './RemoteGitopsDelivery';
+import {
+  RemoteGitopsDelivery,
+  scheduleOrdersFetch,
+} from './RemoteGitopsDelivery';
 import { Order } from './OrderDelivery';
 
 const git = (cwd: string, ...args: string[]) =>
@@ -145,5 +148,89 @@ describe('RemoteGitopsDelivery (a bare repository stands in for the Git host)', 
     await d.deliver(order('alpha'), { logger: createRecordingLogger() });
     await d.remove(order('alpha'), { logger: createRecordingLogger() });
     expect(remoteFiles()).toEqual(['README.md']);
+  });
+
+  it('pushes the orders that arrive together at once, one commit each, checking each against the remote', async () => {
+    // another replica holds 'taken' on the remote only
+    await delivery('replica-b').deliver(
+      order('taken', 'group:default/team-b'),
+      {
+        logger: createRecordingLogger(),
+      },
+    );
+    const d = delivery('replica-a');
+    const logger = createRecordingLogger();
+    const outcomes = await Promise.allSettled(
+      ['one', 'taken', 'two', 'three'].map(n =>
+        d.deliver(order(n), { logger }),
+      ),
+    );
+    expect(outcomes.map(o => o.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toMatch(
+      /not yours to change; nothing was written/,
+    );
+    const messages = git(
+      dir,
+      '--git-dir',
+      remote,
+      'log',
+      '--format=%s',
+      'main',
+    ).split('\n');
+    expect(messages.slice(0, 3).reverse()).toEqual(
+      ['one', 'two', 'three'].map(
+        n => `Order dev/${n} (vcluster) for group:default/team-a`,
+      ),
+    );
+    const results = outcomes.map(o =>
+      o.status === 'fulfilled' ? o.value : undefined,
+    );
+    expect(git(dir, '--git-dir', remote, 'rev-parse', 'main')).toBe(
+      results[3]!.commit,
+    );
+  });
+
+  it('fetches on a schedule, on every replica, so each sees what the others pushed', async () => {
+    const a = delivery('replica-a');
+    const b = delivery('replica-b');
+    await a.deliver(order('alpha'), { logger: createRecordingLogger() });
+    const tasks: any[] = [];
+    const scheduler = {
+      scheduleTask: jest.fn(async (task: any) => void tasks.push(task)),
+    } as any;
+    await scheduleOrdersFetch({
+      scheduler,
+      delivery: a,
+      seconds: 30,
+      logger: createRecordingLogger(),
+    });
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      id: 'kebap-orders-fetch',
+      scope: 'local',
+      frequency: { seconds: 30 },
+    });
+    await b.deliver(order('beta'), { logger: createRecordingLogger() });
+    const inClone = () =>
+      fs.existsSync(path.join(dir, 'replica-a/orders/dev/beta'));
+    expect(inClone()).toBe(false);
+    await tasks[0].fn();
+    expect(inClone()).toBe(true);
+    // nothing new: the clone is left as it is
+    await tasks[0].fn();
+    expect(inClone()).toBe(true);
+    // 0 turns it off
+    await scheduleOrdersFetch({
+      scheduler,
+      delivery: a,
+      seconds: 0,
+      logger: createRecordingLogger(),
+    });
+    expect(tasks).toHaveLength(1);
   });
 });

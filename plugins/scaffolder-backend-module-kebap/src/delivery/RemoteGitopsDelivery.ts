@@ -2,8 +2,15 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { LoggerService } from '@backstage/backend-plugin-api';
-import { GitopsDelivery, MayOverwrite } from './GitopsDelivery';
+import { LoggerService, SchedulerService } from '@backstage/backend-plugin-api';
+import {
+  BatchQueue,
+  GitopsChange,
+  GitopsDelivery,
+  GitopsOutcome,
+  MayOverwrite,
+  OrderToRemove,
+} from './GitopsDelivery';
 import { DeliveryResult, Order, OrderDelivery } from './OrderDelivery';
 
 const exec = promisify(execFile);
@@ -12,8 +19,10 @@ const exec = promisify(execFile);
  * GitOps delivery into a remote Git repository (the one Argo CD syncs): a
  * working clone on the backend's disk is reset to the remote branch, the
  * order is written and committed exactly as {@link GitopsDelivery} does,
- * then pushed. When another writer pushed first, it syncs and tries again
- * (6 attempts, jittered backoff). Credentials come from the Backstage SCM integration of the
+ * then pushed. The orders that arrive while a push is under way go together
+ * in the next one (one commit each, one push). When another writer pushed
+ * first, it syncs and tries again, checking every order again against what
+ * the remote now holds (6 attempts, jittered backoff). Credentials come from the Backstage SCM integration of the
  * repository's host and reach git through environment variables, never
  * through command-line arguments or logs. Needs the `git` CLI.
  */
@@ -26,6 +35,8 @@ export class RemoteGitopsDelivery implements OrderDelivery {
   private readonly clonePath: string;
   private readonly token?: string;
   private readonly local: GitopsDelivery;
+  private readonly mayOverwrite: MayOverwrite;
+  private readonly batches: BatchQueue;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: {
@@ -40,59 +51,87 @@ export class RemoteGitopsDelivery implements OrderDelivery {
     this.branch = options.branch ?? 'main';
     this.clonePath = path.resolve(options.clonePath);
     this.token = options.token;
+    this.mayOverwrite = options.mayOverwrite;
     this.local = new GitopsDelivery({
       repoPath: this.clonePath,
       mayOverwrite: options.mayOverwrite,
     });
+    this.batches = new BatchQueue(changes =>
+      this.serialised(() => this.withRetries(changes)),
+    );
   }
 
   deliver(
     order: Order,
     options: { logger: LoggerService },
   ): Promise<DeliveryResult> {
-    return this.serialised(() =>
-      this.withRetries(options.logger, () =>
-        this.local.deliver(order, options),
-      ),
+    return this.validated(order, () =>
+      this.batches.push({
+        kind: 'deliver',
+        order,
+        logger: options.logger,
+        mayOverwrite: this.mayOverwrite,
+      }),
     );
   }
 
-  remove(
-    order: Pick<Order, 'env' | 'name' | 'ownerRef' | 'requestedBy' | 'taskId'>,
-    options: { logger: LoggerService },
-  ) {
-    return this.serialised(() =>
-      this.withRetries(options.logger, () => this.local.remove(order, options)),
+  remove(order: OrderToRemove, options: { logger: LoggerService }) {
+    return this.validated(order, () =>
+      this.batches.push({
+        kind: 'remove',
+        order,
+        logger: options.logger,
+        mayOverwrite: this.mayOverwrite,
+      }),
     );
   }
 
-  /** Resets the working clone to the remote branch, between deliveries. */
+  /**
+   * Brings the working clone to the remote branch (a fetch; the reset only
+   * when the branch moved), between deliveries. Scheduled every
+   * `kebap.delivery.gitops.remote.fetchIntervalSeconds` (see
+   * {@link scheduleOrdersFetch}), and run before expiry and extend read.
+   */
   refresh(): Promise<void> {
-    return this.serialised(() => this.sync());
+    return this.serialised(() => this.sync({ onlyIfMoved: true }));
   }
 
-  private async withRetries(
-    logger: LoggerService,
-    write: () => Promise<DeliveryResult>,
+  private async validated(
+    order: Pick<Order, 'env' | 'name'> & Partial<Pick<Order, 'part'>>,
+    push: () => Promise<DeliveryResult>,
   ): Promise<DeliveryResult> {
+    GitopsDelivery.validate(order);
+    return push();
+  }
+
+  private async withRetries(changes: GitopsChange[]): Promise<GitopsOutcome[]> {
+    const logger = changes[0].logger;
     for (let attempt = 1; ; attempt++) {
       await this.sync();
-      const result = await write();
-      if (!result.changed) return result;
+      const outcomes = await this.local.applyBatch(changes);
+      const pushed = outcomes.filter(o => o.ok && o.result.changed);
+      if (pushed.length === 0) return outcomes;
       try {
         await this.git(['push', 'origin', `HEAD:refs/heads/${this.branch}`]);
-        logger.info(
-          `Pushed ${result.commit?.slice(0, 12)} to ${this.url} (${
-            this.branch
-          })`,
-        );
-        return result;
+        for (const [i, o] of outcomes.entries()) {
+          if (o.ok && o.result.changed) {
+            changes[i].logger.info(
+              `Pushed ${o.result.commit?.slice(0, 12)} to ${this.url} (${
+                this.branch
+              })`,
+            );
+          }
+        }
+        return outcomes;
       } catch (e) {
         if (attempt >= RemoteGitopsDelivery.attempts) {
-          throw new Error(
+          const error = new Error(
             `Could not push the order to ${
               this.url
             } after ${attempt} attempts: ${(e as Error).message}`,
+          );
+          return outcomes.map(o =>
+            o.ok && o.result.changed ? { ok: false, error } : o,
           );
         }
         // jittered backoff, so replicas racing for the branch spread out
@@ -107,7 +146,7 @@ export class RemoteGitopsDelivery implements OrderDelivery {
   }
 
   /** Makes the working clone equal to the remote branch. */
-  private async sync() {
+  private async sync(options: { onlyIfMoved?: boolean } = {}) {
     if (!fs.existsSync(path.join(this.clonePath, '.git'))) {
       await fs.promises.mkdir(this.clonePath, { recursive: true });
       await this.git(['init', '--initial-branch', this.branch]);
@@ -124,11 +163,26 @@ export class RemoteGitopsDelivery implements OrderDelivery {
         return; // empty remote
       throw e;
     }
+    if (options.onlyIfMoved) {
+      // a reset stats every file of the working tree: skipped while the
+      // branch has not moved (between deliveries the clone is clean)
+      const [head, fetched] = (
+        await this.git(['rev-parse', 'HEAD', 'FETCH_HEAD'], {
+          okCodes: [128],
+        })
+      )
+        .trim()
+        .split('\n');
+      if (/^[0-9a-f]{40,64}$/.test(head) && head === fetched) return;
+    }
     await this.git(['reset', '--quiet', '--hard', 'FETCH_HEAD']);
     await this.git(['clean', '--quiet', '-fd']);
   }
 
-  private async git(args: string[]) {
+  private async git(
+    args: string[],
+    options: { okCodes?: number[] } = {},
+  ): Promise<string> {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       GIT_TERMINAL_PROMPT: '0',
@@ -146,8 +200,17 @@ export class RemoteGitopsDelivery implements OrderDelivery {
       env.GIT_CONFIG_VALUE_0 = `Authorization: Basic ${basic}`;
     }
     try {
-      await exec('git', args, { cwd: this.clonePath, env });
+      const { stdout } = await exec('git', args, {
+        cwd: this.clonePath,
+        env,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return stdout;
     } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === 'number' && options.okCodes?.includes(code)) {
+        return String((e as { stdout?: string }).stdout ?? '');
+      }
       const stderr = String((e as { stderr?: string }).stderr ?? '').trim();
       const safe = this.token
         ? stderr.split(this.token).join('[secret]')
@@ -161,4 +224,35 @@ export class RemoteGitopsDelivery implements OrderDelivery {
     this.queue = next.catch(() => undefined);
     return next;
   }
+}
+
+/**
+ * Fetches the remote orders repository on every replica
+ * (`kebap.delivery.gitops.remote.fetchIntervalSeconds`, default 30; 0: off),
+ * so each one sees the orders the others pushed within that time, whether
+ * or not it delivered any itself: the catalog, the status route and expiry
+ * read the working clone. A local task (each replica fetches its own clone).
+ */
+export async function scheduleOrdersFetch(options: {
+  scheduler: SchedulerService;
+  delivery: OrderDelivery;
+  seconds: number;
+  logger: LoggerService;
+}): Promise<void> {
+  const { scheduler, delivery, seconds, logger } = options;
+  if (!delivery.refresh || !(seconds > 0)) return;
+  const refresh = delivery.refresh.bind(delivery);
+  await scheduler.scheduleTask({
+    id: 'kebap-orders-fetch',
+    scope: 'local',
+    frequency: { seconds },
+    timeout: { seconds: Math.max(60, seconds * 4) },
+    fn: async () => {
+      try {
+        await refresh();
+      } catch (e) {
+        logger.warn(`Could not fetch the orders repository: ${e}`);
+      }
+    },
+  });
 }
