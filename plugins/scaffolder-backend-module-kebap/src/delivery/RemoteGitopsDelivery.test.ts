@@ -10,6 +10,10 @@ import {
 } from './RemoteGitopsDelivery';
 import { Order } from './OrderDelivery';
 
+// several replicas clone, commit and push to a bare repository: seconds on a
+// loaded 2-core machine (5 s timed out there)
+jest.setTimeout(60_000);
+
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', args, {
     cwd,
