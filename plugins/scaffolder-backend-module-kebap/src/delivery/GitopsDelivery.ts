@@ -99,6 +99,7 @@ export class BatchQueue {
 }
 
 const queues = new Map<string, BatchQueue>();
+const gcCounters = new Map<string, number>();
 
 /** A file of an order folder as it is on disk (or will be, within a batch). */
 interface FileState {
@@ -334,7 +335,10 @@ export class GitopsDelivery implements OrderDelivery {
         for (const p of planned) outcomes[p.index] = { ok: false, error };
         planned.length = 0;
       }
-      if (oids.length > 0) await this.updateIndex(overlay, changes[0].logger);
+      if (oids.length > 0) {
+        await this.updateIndex(overlay, changes[0].logger);
+        await this.maybeCollectGarbage();
+      }
     }
     await this.removeLeftovers(overlay);
     // an unchanged change points at the commit that holds its order as of
@@ -451,6 +455,21 @@ export class GitopsDelivery implements OrderDelivery {
           ? `Removed ${folder} (${oid.slice(0, 12)})`
           : `${folder} does not exist: nothing to remove`,
     };
+  }
+
+  /**
+   * Small imports leave loose objects and nothing here runs git's automatic
+   * housekeeping: `git gc --auto` every 100 batches (it returns at once
+   * while there is nothing to pack).
+   */
+  private async maybeCollectGarbage() {
+    const n = (gcCounters.get(this.dir) ?? 0) + 1;
+    gcCounters.set(this.dir, n);
+    if (n % 100 === 0) {
+      await runGit(this.dir, ['gc', '--auto', '--quiet']).catch(
+        () => undefined,
+      );
+    }
   }
 
   /** Writes the batch's files into the working tree. */
