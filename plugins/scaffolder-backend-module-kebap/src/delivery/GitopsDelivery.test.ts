@@ -414,4 +414,33 @@ describe('GitopsDelivery', () => {
     });
     expect(files.filter(f => f.includes('/b'))).toEqual([]);
   });
+
+  it('leaves the working tree and the index as HEAD has them when the commit fails', async () => {
+    await delivery.deliver(order('first'), { logger });
+    const head = await git.resolveRef({
+      fs,
+      dir: delivery.repoPath,
+      ref: 'HEAD',
+    });
+    // another git process holds the branch: the commit cannot move it
+    const lock = path.join(delivery.repoPath, '.git/refs/heads/main.lock');
+    fs.writeFileSync(lock, '');
+    await expect(delivery.deliver(order('second'), { logger })).rejects.toThrow(
+      /fast-import/,
+    );
+    fs.rmSync(lock);
+    expect(
+      await git.resolveRef({ fs, dir: delivery.repoPath, ref: 'HEAD' }),
+    ).toBe(head);
+    const matrix = await git.statusMatrix({ fs, dir: delivery.repoPath });
+    expect(
+      matrix.filter(([, h, w, st]) => !(h === 1 && w === 1 && st === 1)),
+    ).toEqual([]);
+    expect(
+      fs.existsSync(path.join(delivery.repoPath, 'orders/dev/second')),
+    ).toBe(false);
+    // and the next order goes through
+    const next = await delivery.deliver(order('second'), { logger });
+    expect(next.changed).toBe(true);
+  });
 });

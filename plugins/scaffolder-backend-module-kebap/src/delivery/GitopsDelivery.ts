@@ -323,22 +323,44 @@ export class GitopsDelivery implements OrderDelivery {
     let oids: string[] = [];
     const base = await resolveHead(this.dir);
     if (planned.length > 0) {
+      const logger = changes[0].logger;
       try {
         await this.writeFiles(overlay);
-        oids = await this.fastImport(
-          base,
-          planned.map(p => p.commit),
-        );
+        // the commits and the index at once (update-index reads the files
+        // just written; fast-import moves the branch only at its end)
+        const [imported, indexed] = await Promise.allSettled([
+          this.fastImport(
+            base,
+            planned.map(p => p.commit),
+          ),
+          this.updateIndex(overlay),
+        ]);
+        if (imported.status === 'rejected') {
+          await this.restore(overlay);
+          if (indexed.status === 'fulfilled') {
+            await this.updateIndex(overlay).catch(() =>
+              runGit(this.dir, ['reset', '--quiet']).catch(() => undefined),
+            );
+          }
+          throw imported.reason;
+        }
+        oids = imported.value;
+        if (indexed.status === 'rejected') {
+          // the commits are made; only the index lags behind: reset it to HEAD
+          logger.warn(
+            `Could not update the index of ${this.dir}: ${indexed.reason}`,
+          );
+          await runGit(this.dir, ['reset', '--quiet']).catch(() => undefined);
+        }
       } catch (error) {
-        await this.restore(overlay);
-        overlay.removedFolders.clear();
-        for (const p of planned) outcomes[p.index] = { ok: false, error };
-        planned.length = 0;
+        if (oids.length === 0) {
+          await this.restore(overlay);
+          overlay.removedFolders.clear();
+          for (const p of planned) outcomes[p.index] = { ok: false, error };
+          planned.length = 0;
+        }
       }
-      if (oids.length > 0) {
-        await this.updateIndex(overlay, changes[0].logger);
-        await this.maybeCollectGarbage();
-      }
+      if (oids.length > 0) await this.maybeCollectGarbage();
     }
     await this.removeLeftovers(overlay);
     // an unchanged change points at the commit that holds its order as of
@@ -485,20 +507,16 @@ export class GitopsDelivery implements OrderDelivery {
     }
   }
 
-  /** Brings the index to the new HEAD for the files the batch wrote. */
-  private async updateIndex(overlay: Overlay, logger: LoggerService) {
+  /** Brings the index to the working tree for the files the batch wrote. */
+  private async updateIndex(overlay: Overlay) {
     const paths = [...overlay.changes.keys()];
-    try {
-      await runGit(
-        this.dir,
-        ['update-index', '--add', '--remove', '-z', '--stdin'],
-        { input: paths.map(p => `${p}\0`).join('') },
-      );
-    } catch (e) {
-      // the commits are made; only the index lags behind: reset it to HEAD
-      logger.warn(`Could not update the index of ${this.dir}: ${e}`);
-      await runGit(this.dir, ['reset', '--quiet']).catch(() => undefined);
-    }
+    await runGit(
+      this.dir,
+      ['update-index', '--add', '--remove', '-z', '--stdin'],
+      {
+        input: paths.map(p => `${p}\0`).join(''),
+      },
+    );
   }
 
   /** What a decommission leaves on disk: empty folders, files that are not objects. */
