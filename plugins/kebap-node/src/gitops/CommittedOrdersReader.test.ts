@@ -208,7 +208,24 @@ describe('CommittedOrdersReader', () => {
     const commands = reader.stats.gitCommands;
     for (let i = 0; i < 5; i++) expect(await reader.read()).toBe(reads[0]);
     expect(reader.stats.gitCommands).toBe(commands);
-    expect(reader.stats.headChecks).toBe(8);
+    // three concurrent callers: the first look at HEAD, and one the other
+    // two share; then one each
+    expect(reader.stats.headChecks).toBe(7);
+  });
+
+  it('sees a commit made before asking, even while an earlier look at HEAD is under way', async () => {
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    await commit({ 'orders/dev/alpha/vcluster/ns.yaml': ns('vc-alpha') });
+    const reader = new CommittedOrdersReader({ repoPath: dir });
+    for (let i = 0; i < 5; i++) {
+      const earlier = reader.head();
+      const oid = await commit({
+        [`orders/dev/o${i}/vcluster/ns.yaml`]: ns(`vc-${i}`),
+      });
+      expect(await reader.head()).toBe(oid);
+      await earlier;
+      expect((await reader.read()).orders.has(`dev/o${i}`)).toBe(true);
+    }
   });
 
   it('follows a repository that is removed and created again', async () => {

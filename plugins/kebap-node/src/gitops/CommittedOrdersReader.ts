@@ -135,6 +135,8 @@ export class CommittedOrdersReader {
   /** the paths of `files` by order */
   private byKey = new Map<string, Set<string>>();
   private reading?: { oid?: string; promise: Promise<OrdersSnapshot> };
+  private headLook?: Promise<string | undefined>;
+  private nextHeadLook?: Promise<string | undefined>;
 
   /** A reader of its own; use {@link CommittedOrdersReader.forPath} to share one. */
   constructor(options: { repoPath: string; logger?: LoggerService }) {
@@ -142,8 +144,32 @@ export class CommittedOrdersReader {
     this.logger = options.logger;
   }
 
-  /** The commit HEAD points at (undefined: no repository or no commit). */
-  async head(): Promise<string | undefined> {
+  /**
+   * The commit HEAD points at (undefined: no repository or no commit), as a
+   * look that started after this call: callers that come while one is under
+   * way share the next one, so many concurrent page views cost a few file
+   * reads, and what a caller committed before asking is always seen.
+   */
+  head(): Promise<string | undefined> {
+    if (!this.headLook) {
+      const look = this.lookAtHead().finally(() => {
+        this.headLook = undefined;
+      });
+      this.headLook = look;
+      return look;
+    }
+    if (!this.nextHeadLook) {
+      this.nextHeadLook = this.headLook
+        .catch(() => undefined)
+        .then(() => {
+          this.nextHeadLook = undefined;
+          return this.head();
+        });
+    }
+    return this.nextHeadLook;
+  }
+
+  private async lookAtHead(): Promise<string | undefined> {
     this.stats.headChecks++;
     return resolveHead(this.repoPath);
   }

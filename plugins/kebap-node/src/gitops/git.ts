@@ -124,10 +124,28 @@ const objectId = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 type HeadRead = { oid?: string; unsure?: true };
 
-async function readHeadFiles(gitDir: string): Promise<HeadRead> {
-  // a linked worktree keeps its refs in the common directory
+interface Layout {
+  gitDir: string;
+  /** where refs live (a linked worktree keeps them in the common directory) */
+  refsDir: string;
+}
+
+/** Git directories by working tree, so a look at HEAD reads two files. */
+const layouts = new Map<string, Layout>();
+
+async function layoutOf(dir: string): Promise<Layout | undefined> {
+  const gitDir = await gitDirOf(dir);
+  if (!gitDir) return undefined;
   const common = await readText(path.join(gitDir, 'commondir'));
-  const refsDir = common ? path.resolve(gitDir, common) : gitDir;
+  const layout = {
+    gitDir,
+    refsDir: common ? path.resolve(gitDir, common) : gitDir,
+  };
+  layouts.set(dir, layout);
+  return layout;
+}
+
+async function readHeadFiles({ gitDir, refsDir }: Layout): Promise<HeadRead> {
   let value = await readText(path.join(gitDir, 'HEAD'));
   for (let depth = 0; depth < 5; depth++) {
     if (value === undefined || value === '') return { unsure: true };
@@ -137,7 +155,7 @@ async function readHeadFiles(gitDir: string): Promise<HeadRead> {
     const ref = m[1];
     value =
       (await readText(path.join(refsDir, ref))) ??
-      (await readText(path.join(gitDir, ref)));
+      (refsDir === gitDir ? undefined : await readText(path.join(gitDir, ref)));
     if (value === undefined) {
       const packed = (await readText(path.join(refsDir, 'packed-refs'))) ?? '';
       const line = packed
@@ -152,21 +170,29 @@ async function readHeadFiles(gitDir: string): Promise<HeadRead> {
 /**
  * The commit HEAD of the working tree `dir` points at, read from the files
  * of its git directory (HEAD, the loose ref, packed-refs) without running
- * git: a few small file reads, cheap enough to be done on every page view.
+ * git: two small file reads, cheap enough to be done on every page view.
  * Undefined when there is no repository or no commit yet. A ref file caught
  * half-written (writers other than git do not always rename into place) is
  * read again, then asked of `git rev-parse`.
  */
 export async function resolveHead(dir: string): Promise<string | undefined> {
-  const gitDir = await gitDirOf(dir);
-  if (!gitDir) return undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const read = await readHeadFiles(gitDir);
+  const root = path.resolve(dir);
+  let layout = layouts.get(root);
+  for (let attempt = 0; attempt < 4; attempt++) {
+    if (!layout) layout = await layoutOf(root);
+    if (!layout) return undefined; // no repository
+    const read = await readHeadFiles(layout);
     if (!read.unsure) return read.oid;
+    if (attempt === 0) {
+      // the repository may have moved or gone: look for it again
+      layouts.delete(root);
+      layout = undefined;
+      continue;
+    }
     await new Promise(r => setTimeout(r, 5));
   }
   const { stdout, code } = await runGit(
-    dir,
+    root,
     ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'],
     { okCodes: [1, 128] },
   );
