@@ -63,6 +63,11 @@ export {
   buildVClusterRegistration,
 } from './builders/buildVClusterRegistration';
 export {
+  ARGOCD_SYNC_WAVE,
+  STACK_PREREQUISITE_WAVE,
+  STACK_WAVE,
+} from './builders/syncWaves';
+export {
   buildExternalSecret,
   buildPulumiEscClusterSecretStore,
 } from './builders/buildExternalSecret';

@@ -231,6 +231,26 @@ describe('gitops/', () => {
       expect(orders.spec.source.path).toBe('orders');
       expect(orders.spec.source.directory.recurse).toBe(true);
     });
+
+    it('prunes decommissioned orders in the background, so the Operator can destroy a Stack (ARGO-3, PKO-8)', () => {
+      const orders = one('Application', 'kebap-orders');
+      expect(orders.spec.syncPolicy.automated.prune).toBe(true);
+      // Argo CD's default prune propagation is Foreground: the garbage
+      // collector would delete the Stack's Workspace and destroy Update while
+      // finalizer.stack.pulumi.com still holds the Stack
+      expect(orders.spec.syncPolicy.syncOptions).toContain(
+        'PrunePropagationPolicy=background',
+      );
+      expect(
+        orders.spec.syncPolicy.syncOptions.filter((o: string) =>
+          o.startsWith('PrunePropagationPolicy='),
+        ),
+      ).toEqual(['PrunePropagationPolicy=background']);
+      // waves order the prune (ARGO-4): PruneLast would put every prune after the last wave
+      expect(orders.spec.syncPolicy.syncOptions).not.toContain(
+        'PruneLast=true',
+      );
+    });
   });
 
   it('lets orders contain exactly the kinds the portal writes, nothing cluster-scoped, never Secrets', () => {

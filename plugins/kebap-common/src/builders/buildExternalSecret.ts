@@ -1,6 +1,7 @@
 import type { IExternalSecret } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret';
 import type { IClusterSecretStore } from '@kubernetes-models/external-secrets/external-secrets.io/v1/ClusterSecretStore';
 import { OrderMetadata } from '../ownership/orderMetadata';
+import { ARGOCD_SYNC_WAVE, STACK_PREREQUISITE_WAVE } from './syncWaves';
 
 /** An ExternalSecret: ESO keeps the Secret `target.name` filled from a store. */
 export function buildExternalSecret(input: {
@@ -47,7 +48,11 @@ export function buildExternalSecret(input: {
       name: input.name,
       namespace: input.namespace,
       labels: { ...input.metadata.labels },
-      annotations: { ...input.metadata.annotations },
+      // credentials of a Stack: kept until the Stack is gone (syncWaves.ts)
+      annotations: {
+        ...input.metadata.annotations,
+        [ARGOCD_SYNC_WAVE]: STACK_PREREQUISITE_WAVE,
+      },
     },
     spec: spec as IExternalSecret['spec'],
   };

@@ -1,5 +1,7 @@
 import { orderMetadata } from '../ownership/orderMetadata';
+import { buildExternalSecret } from './buildExternalSecret';
 import {
+  buildProgram,
   buildStack,
   buildStackServiceAccount,
   validatePulumiYamlProgram,
@@ -37,7 +39,10 @@ describe('buildStack', () => {
         name: 'db',
         namespace: 'team-a',
         labels: metadata.labels,
-        annotations: metadata.annotations,
+        annotations: {
+          ...metadata.annotations,
+          'argocd.argoproj.io/sync-wave': '0',
+        },
       },
       spec: {
         stack: 'acme/db/prod',
@@ -72,6 +77,49 @@ describe('buildStack', () => {
       destroyOnFinalize: false,
       programRef: { name: 'db-program' },
     });
+  });
+});
+
+describe('sync waves (gitops delivery: Argo CD prunes the highest wave first and waits, ARGO-4)', () => {
+  const wave = (o: any) => o.metadata.annotations['argocd.argoproj.io/sync-wave'];
+  it('puts the Stack after its Program, credentials ExternalSecret and ServiceAccount, so a decommission prunes the Stack first', () => {
+    const stack = buildStack({
+      name: 'db',
+      namespace: 'a',
+      stack: 'o/db-program/db',
+      source: { programRef: 'db-program' },
+      metadata,
+    });
+    const program = buildProgram({
+      name: 'db-program',
+      namespace: 'a',
+      program: { resources: {} },
+      metadata,
+    });
+    const [serviceAccount] = buildStackServiceAccount({
+      name: 'runner',
+      namespace: 'a',
+      metadata,
+    });
+    const credentials = buildExternalSecret({
+      name: 'db-cloud',
+      namespace: 'a',
+      storeRef: { name: 'kebap-secrets', kind: 'ClusterSecretStore' },
+      target: { name: 'db-cloud' },
+      data: [{ secretKey: 'K', remoteRef: { key: 'aws.k' } }],
+      metadata,
+    });
+    expect(wave(stack)).toBe('0');
+    for (const needed of [program, serviceAccount, credentials]) {
+      expect({ kind: needed.kind, wave: wave(needed) }).toEqual({
+        kind: needed.kind,
+        wave: '-1',
+      });
+      // Argo CD compares waves as integers; pruning goes from high to low
+      expect(Number(wave(needed))).toBeLessThan(Number(wave(stack)));
+    }
+    // the order's own annotations are kept
+    expect(stack.metadata.annotations).toMatchObject(metadata.annotations);
   });
 });
 

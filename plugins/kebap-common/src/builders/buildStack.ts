@@ -12,6 +12,11 @@ import {
   validateStackIdentifier,
 } from '../validation/validators';
 import { OrderMetadata } from '../ownership/orderMetadata';
+import {
+  ARGOCD_SYNC_WAVE,
+  STACK_PREREQUISITE_WAVE,
+  STACK_WAVE,
+} from './syncWaves';
 
 /** A reference to a key of a Secret in the Stack's namespace. */
 export interface SecretKeyRef {
@@ -300,7 +305,10 @@ export function buildStack(
       name: input.name,
       namespace: input.namespace,
       labels: { ...input.metadata.labels },
-      annotations: { ...input.metadata.annotations },
+      annotations: {
+        ...input.metadata.annotations,
+        [ARGOCD_SYNC_WAVE]: STACK_WAVE,
+      },
     },
     spec,
   };
@@ -325,7 +333,10 @@ export function buildProgram(input: {
       name: input.name,
       namespace: input.namespace,
       labels: { ...input.metadata.labels },
-      annotations: { ...input.metadata.annotations },
+      annotations: {
+        ...input.metadata.annotations,
+        [ARGOCD_SYNC_WAVE]: STACK_PREREQUISITE_WAVE,
+      },
     },
     program,
   };
@@ -352,7 +363,10 @@ export function buildStackServiceAccount(input: {
         name: input.name,
         namespace: input.namespace,
         labels: { ...input.metadata.labels },
-        annotations: { ...input.metadata.annotations },
+        annotations: {
+          ...input.metadata.annotations,
+          [ARGOCD_SYNC_WAVE]: STACK_PREREQUISITE_WAVE,
+        },
       },
     },
   ];
