@@ -210,8 +210,10 @@ check "one commit for the vCluster part, the same as before the kill" \
   test "$(commits_for vcluster)" = 1 -a \
        "$(commit_of vcluster)" = "$vcluster_commit"
 check "one commit for the registration part" test "$(commits_for registration)" = 1
-check "the order folder holds the 6 objects" \
-  test "$(git -C "$work/gitops" ls-files "orders/dev/$name" 2>/dev/null | wc -l)" = 6
+# a dev cluster is its Application (Argo CD owns the namespace) and its
+# registration, a SecretStore and an ExternalSecret
+check "the order folder holds the 3 objects" \
+  test "$(git -C "$work/gitops" ls-files "orders/dev/$name" 2>/dev/null | wc -l)" = 3
 check "the working tree of the orders repository is clean" \
   test -z "$(git -C "$work/gitops" status --porcelain 2>&1)"
 finish

@@ -61,7 +61,9 @@ test('orders a dev cluster through the form, finds it in the catalog, then decom
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(
-    page.getByText(/Removed: .*v1\/Namespace\/vc-e2e-alpha/),
+    page.getByText(
+      /Removed: .*argoproj.io\/v1alpha1\/Application\/argocd\/vcluster-e2e-alpha/,
+    ),
   ).toBeVisible({ timeout: 60_000 });
   await page.screenshot({
     path: path.join(screenshots, 'decommissioned.png'),

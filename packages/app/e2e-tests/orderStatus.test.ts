@@ -138,6 +138,8 @@ test('an ordered dev cluster shows its status on the entity page and in the Stat
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
   await expect(
-    page.getByText(new RegExp(`Removed: .*v1/Namespace/vc-${name}`)),
+    page.getByText(
+      new RegExp(`Removed: .*argoproj.io/v1alpha1/Application/argocd/vcluster-${name}`),
+    ),
   ).toBeVisible({ timeout: 60_000 });
 });
