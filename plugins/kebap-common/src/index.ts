@@ -36,6 +36,7 @@ export {
   buildStack,
   buildStackServiceAccount,
   validatePulumiYamlProgram,
+  validateProgramProject,
   validateStackInput,
 } from './builders/buildStack';
 export type {

@@ -51,7 +51,7 @@ async function orderObjects(): Promise<any[]> {
         owner,
         env: 'prod',
         kind: 'database',
-        stack: 'acme/databases/payments-db',
+        stack: 'acme/payments-db-program/payments-db',
         program: { resources: {}, outputs: {} },
         serviceAccountName: 'pulumi-payments',
         createServiceAccount: true,

@@ -542,7 +542,7 @@ describeRealKubernetes(
                 owner,
                 env: 'prod',
                 kind: 'database',
-                stack: `acme/databases/${names.db}`,
+                stack: `acme/${names.db}-program/${names.db}`,
                 program: { resources: {}, outputs: {} },
                 shareSecret: {
                   secretName: `${names.db}-connection`,

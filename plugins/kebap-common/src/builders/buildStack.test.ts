@@ -81,7 +81,8 @@ describe('buildStack', () => {
 });
 
 describe('sync waves (gitops delivery: Argo CD prunes the highest wave first and waits, ARGO-4)', () => {
-  const wave = (o: any) => o.metadata.annotations['argocd.argoproj.io/sync-wave'];
+  const wave = (o: any) =>
+    o.metadata.annotations['argocd.argoproj.io/sync-wave'];
   it('puts the Stack after its Program, credentials ExternalSecret and ServiceAccount, so a decommission prunes the Stack first', () => {
     const stack = buildStack({
       name: 'db',
@@ -123,6 +124,55 @@ describe('sync waves (gitops delivery: Argo CD prunes the highest wave first and
   });
 });
 
+/**
+ * The Pulumi project the Operator serves for a Program: a Pulumi YAML
+ * project named after the Program's metadata.name, runtime yaml
+ * (pulumi-kubernetes-operator program_controller.go programToProject, PKO-9).
+ */
+function operatorProjectOf(program: {
+  metadata: { name: string };
+  program: unknown;
+}) {
+  return {
+    name: program.metadata.name,
+    runtime: 'yaml',
+    ...(program.program as object),
+  };
+}
+
+describe('a Program-based Stack: its project is the Program (PKO-9)', () => {
+  const program = buildProgram({
+    name: 'db-program',
+    namespace: 'a',
+    program: { resources: {} },
+    metadata,
+  });
+  const input = (stack: string) => ({
+    name: 'db',
+    namespace: 'a',
+    stack,
+    source: { programRef: program.metadata.name },
+  });
+
+  it('accepts org/<the Program’s project>/stack', () => {
+    const project = operatorProjectOf(program).name;
+    expect(validateStackInput(input(`kebap/${project}/db`))).toEqual([]);
+  });
+
+  it.each(['kebap/databases/db', 'kebap/db/db', 'kebap/DB-program/db'])(
+    'refuses %s, whose project Pulumi Cloud would refuse to create',
+    stack => {
+      expect(validateStackInput(input(stack))).toEqual([
+        expect.objectContaining({
+          field: 'stack',
+          rule: 'project-is-program',
+          message: expect.stringContaining("e.g. 'kebap/db-program/db'"),
+        }),
+      ]);
+    },
+  );
+});
+
 describe('validateStackInput', () => {
   const base = {
     name: 'db',
@@ -140,6 +190,10 @@ describe('validateStackInput', () => {
     [{ name: 'x'.repeat(43) }, ['name:max-length']],
     [{ namespace: 'kube-system' }, ['namespace:reserved']],
     [{ stack: 'nope' }, ['stack:stack-identifier']],
+    [
+      { stack: 'o/databases/db', source: { programRef: 'db-program' } },
+      ['stack:project-is-program'],
+    ],
     [
       {
         source: {

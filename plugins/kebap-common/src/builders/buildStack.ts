@@ -121,6 +121,7 @@ export function validateStackInput(input: StackInput): Issue[] {
     issues.push(
       ...validateSecretName(source.programRef, { field: 'programRef' }),
     );
+    issues.push(...validateProgramProject(input.stack, source.programRef));
   } else {
     issues.push(
       ...validateGitUrl(source.projectRepo, { field: 'projectRepo' }),
@@ -229,6 +230,37 @@ export function validateStackInput(input: StackInput): Issue[] {
     }
   }
   return issues;
+}
+
+/**
+ * The Pulumi project of a Program-based Stack. The Operator serves a Program
+ * as a Pulumi YAML project whose `name` is the Program's `metadata.name`
+ * (docs/upstream-contracts.md PKO-9), and Pulumi Cloud refuses to create a
+ * stack `org/project/stack` whose project differs from that name. So the
+ * project segment of `spec.stack` must be the Program's name.
+ */
+export function validateProgramProject(
+  stack: unknown,
+  programRef: unknown,
+): Issue[] {
+  if (typeof stack !== 'string' || typeof programRef !== 'string') return [];
+  const parts = stack.split('/');
+  if (parts.length !== 3 || parts[1] === programRef) return [];
+  return [
+    {
+      field: 'stack',
+      rule: 'project-is-program',
+      message: `the project of '${stack.slice(
+        0,
+        80,
+      )}' must be the Program's name '${programRef.slice(
+        0,
+        80,
+      )}' (the Operator names the Pulumi project after the Program), e.g. '${
+        parts[0]
+      }/${programRef.slice(0, 80)}/${parts[2]}'`,
+    },
+  ];
 }
 
 /** Checks a Pulumi YAML program's top level against what a Program may hold. */

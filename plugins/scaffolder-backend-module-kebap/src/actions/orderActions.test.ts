@@ -148,7 +148,7 @@ describeWithSchemas('orders in gitops delivery', validator => {
       namespace: 'team-payments',
       owner,
       kind: 'database',
-      stack: 'acme/databases/payments-db',
+      stack: 'acme/payments-db-program/payments-db',
       program: {
         resources: {
           db: {
@@ -188,7 +188,7 @@ describeWithSchemas('orders in gitops delivery', validator => {
     expect(stack.spec.destroyOnFinalize).toBe(true);
     expect(ctx.output).toHaveBeenCalledWith(
       'stackUrl',
-      'https://app.pulumi.com/acme/databases/payments-db',
+      'https://app.pulumi.com/acme/payments-db-program/payments-db',
     );
     await env.cleanup();
   });

@@ -77,7 +77,7 @@ const orders: Array<{
       namespace: 'team-payments',
       owner: ownerA,
       kind: 'database',
-      stack: 'acme/databases/db',
+      stack: 'acme/db-program/db',
       program: { resources: {}, outputs: {} },
       serviceAccountName: 'pulumi-db',
       createServiceAccount: true,

@@ -43,7 +43,7 @@ const stack = {
   name: 'db',
   namespace: 'team-payments',
   owner: ownerA,
-  stack: 'acme/databases/db',
+  stack: 'acme/db-program/db',
   programRef: 'db-program',
 };
 const gitStack = {

@@ -109,7 +109,7 @@ describeWithSchemas('prod-cluster and database orders in gitops', validator => {
     const clusterStack =
       objects['orders/prod/payments/stack/stack-kebap-stacks.payments.yaml'];
     expect(clusterStack.spec).toMatchObject({
-      stack: 'kebap/prod-clusters/payments',
+      stack: 'kebap/payments-program/payments',
       programRef: { name: 'payments-program' },
       destroyOnFinalize: true,
       config: {

@@ -22,7 +22,7 @@ export const examples: TemplateExample[] = [
             namespace: 'kebap-stacks',
             owner: 'group:default/team-payments',
             kind: 'database',
-            stack: 'kebap/databases/payments-db',
+            stack: 'kebap/payments-db-program/payments-db',
             programPath: 'programs/postgres/aws/Pulumi.yaml',
             config: {
               dbName: 'payments-db',
@@ -70,7 +70,7 @@ export const examples: TemplateExample[] = [
             namespace: 'team-payments',
             owner: 'group:default/team-payments',
             kind: 'database',
-            stack: 'acme/databases/payments-db',
+            stack: 'acme/payments-db-program/payments-db',
             program: {
               resources: {
                 db: {

@@ -85,7 +85,7 @@ const base = {
   namespace: 'kebap-stacks',
   owner: 'group:default/team-payments',
   kind: 'database',
-  stack: 'kebap/databases/payments-db',
+  stack: 'kebap/payments-db-program/payments-db',
 };
 
 describe('kebap:pulumi:stack with programPath', () => {

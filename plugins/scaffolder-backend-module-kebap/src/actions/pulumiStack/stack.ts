@@ -125,7 +125,12 @@ export function createPulumiStackAction(options: {
             .describe(
               'What the order is, for labels and the catalog: cluster, database, queue, bucket… (default stack)',
             ),
-        stack: z => z.string().describe('Pulumi stack, org/project/stack'),
+        stack: z =>
+          z
+            .string()
+            .describe(
+              "Pulumi stack, org/project/stack. With program, programPath or programRef the project is the Program's name (the Operator names the Pulumi project after it): <name>-program for a Program this action creates",
+            ),
         projectRepo: z =>
           z.string().optional().describe('Git URL of the Pulumi program'),
         branch: z => z.string().optional().describe('Git branch (or commit)'),
