@@ -280,4 +280,56 @@ describe('CommittedOrdersReader', () => {
     expect(CommittedOrdersReader.forPath(`${dir}/./`)).toBe(a);
     expect(CommittedOrdersReader.forPath(`${dir}-other`)).not.toBe(a);
   });
+
+  it('keeps what the blobs parse to in the git directory, so a restart parses only what changed meanwhile', async () => {
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    await commit({
+      'orders/dev/alpha/vcluster/ns.yaml': ns('vc-alpha'),
+      'orders/dev/alpha/vcluster/broken.yaml': 'a: [',
+      'orders/dev/beta/vcluster/ns.yaml': ns('vc-beta'),
+    });
+    const first = new CommittedOrdersReader({
+      repoPath: dir,
+      parsedCacheAfter: 1,
+    });
+    const before = await first.read();
+    await first.cacheWritten();
+    expect(
+      fs.existsSync(path.join(dir, '.git', 'kebap-parsed-orders.v1')),
+    ).toBe(true);
+    await commit({ 'orders/dev/gamma/vcluster/ns.yaml': ns('vc-gamma') });
+
+    // another process, later
+    const logger = mockServices.logger.mock();
+    const second = new CommittedOrdersReader({
+      repoPath: dir,
+      logger,
+      parsedCacheAfter: 1,
+    });
+    const after = await second.read();
+    expect(second.stats).toMatchObject({ filesParsed: 1, filesFromCache: 3 });
+    expect(names(after)).toEqual(['dev/alpha', 'dev/beta', 'dev/gamma']);
+    expect(new Map(after.orders)).toEqual(
+      new Map([
+        ...before.orders,
+        ...[...after.orders].filter(([k]) => k === 'dev/gamma'),
+      ]),
+    );
+    // the file that is not YAML is still reported
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'Skipping orders/dev/alpha/vcluster/broken.yaml: not YAML',
+      ),
+    );
+    await second.cacheWritten();
+    // a cache file that cannot be read is ignored
+    fs.writeFileSync(path.join(dir, '.git', 'kebap-parsed-orders.v1'), 'x');
+    const third = new CommittedOrdersReader({
+      repoPath: dir,
+      parsedCacheAfter: 1,
+    });
+    expect(names(await third.read())).toEqual(names(after));
+    expect(third.stats.filesParsed).toBe(4);
+    await third.cacheWritten();
+  });
 });

@@ -1,10 +1,12 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import v8 from 'node:v8';
 import yaml from 'yaml';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { OrderObject } from '@internal/plugin-kebap-common';
 import type { CommittedObject, CommittedOrder } from './readCommittedOrders';
-import { readBlobs, resolveHead, runGit } from './git';
+import { gitDirOf, readBlobs, resolveHead, runGit } from './git';
 
 /** `orders/<env>/<name>/[<part>/][…/]<file>.yaml` */
 const orderFile =
@@ -50,6 +52,8 @@ export interface OrdersReaderStats {
   incrementalReads: number;
   /** blobs read and parsed */
   filesParsed: number;
+  /** blobs taken parsed from the cache file instead */
+  filesFromCache: number;
 }
 
 /** The keys of `after` that differ from `before` (added or changed), and those gone. */
@@ -68,14 +72,26 @@ export function changedOrders<T>(
   return { changed, removed };
 }
 
+/** What a blob parses to: an object, an error, or (neither) YAML that is no object. */
+interface Parsed {
+  object?: OrderObject;
+  error?: string;
+}
+
 interface FileEntry {
   /** blob id */
   oid: string;
   /** `env/name` */
   key: string;
+  parsed: Parsed;
   /** undefined: not an object of an order (not YAML, no metadata.name) */
   object?: CommittedObject;
 }
+
+/** The cache file's name in the git directory; the number changes with its format. */
+const CACHE_FILE = 'kebap-parsed-orders.v1';
+/** Blobs parsed (since the last write) before the cache file is written. */
+const CACHE_REWRITE_AFTER = 1000;
 
 const registryKey = Symbol.for(
   '@internal/plugin-kebap-node/CommittedOrdersReader',
@@ -127,6 +143,7 @@ export class CommittedOrdersReader {
     fullReads: 0,
     incrementalReads: 0,
     filesParsed: 0,
+    filesFromCache: 0,
   };
   private logger?: LoggerService;
   private snapshot?: OrdersSnapshot;
@@ -137,11 +154,32 @@ export class CommittedOrdersReader {
   private reading?: { oid?: string; promise: Promise<OrdersSnapshot> };
   private headLook?: Promise<string | undefined>;
   private nextHeadLook?: Promise<string | undefined>;
+  private readonly cacheAfter: number;
+  /** the cache file's blobs, while a first full read uses them */
+  private cached?: Map<string, Parsed>;
+  private parsedSinceWrite = 0;
+  private writing: Promise<void> = Promise.resolve();
 
   /** A reader of its own; use {@link CommittedOrdersReader.forPath} to share one. */
-  constructor(options: { repoPath: string; logger?: LoggerService }) {
+  constructor(options: {
+    repoPath: string;
+    logger?: LoggerService;
+    /**
+     * Keep what the blobs parse to in a file of the git directory
+     * (`kebap-parsed-orders.v1`, by blob id, so never stale), so that a
+     * restart parses only what changed meanwhile: written once a read
+     * parsed at least this many blobs (default 1000; 0: never)
+     */
+    parsedCacheAfter?: number;
+  }) {
     this.repoPath = path.resolve(options.repoPath);
     this.logger = options.logger;
+    this.cacheAfter = options.parsedCacheAfter ?? CACHE_REWRITE_AFTER;
+  }
+
+  /** Resolves once the cache file being written (if any) is written. */
+  cacheWritten(): Promise<void> {
+    return this.writing;
   }
 
   /**
@@ -320,7 +358,12 @@ export class CommittedOrdersReader {
       }
     }
     const orders = new Map(before.orders);
+    const parsedBefore = this.stats.filesParsed;
     const changed = await this.apply(orders, upserts, removals);
+    this.parsedSinceWrite += this.stats.filesParsed - parsedBefore;
+    if (this.cacheAfter > 0 && this.parsedSinceWrite >= this.cacheAfter) {
+      this.writeCache();
+    }
     this.stats.incrementalReads++;
     this.logger?.debug(
       `Orders repository ${this.repoPath}: ${oid.slice(
@@ -361,7 +404,18 @@ export class CommittedOrdersReader {
     const upserts = [...listed].map(([file, blob]) => ({ file, oid: blob }));
     const removals = [...this.files.keys()].filter(f => !listed.has(f));
     const orders = new Map(before?.orders ?? []);
-    const changed = await this.apply(orders, upserts, removals);
+    if (this.files.size === 0) this.cached = await this.loadCache();
+    const parsedBefore = this.stats.filesParsed;
+    let changed: Set<string>;
+    try {
+      changed = await this.apply(orders, upserts, removals);
+    } finally {
+      this.cached = undefined;
+    }
+    this.parsedSinceWrite += this.stats.filesParsed - parsedBefore;
+    if (this.cacheAfter > 0 && this.parsedSinceWrite >= this.cacheAfter) {
+      this.writeCache();
+    }
     this.stats.fullReads++;
     this.logger?.info(
       `Orders repository ${this.repoPath}: read ${orders.size} orders (${
@@ -385,10 +439,11 @@ export class CommittedOrdersReader {
   ): Promise<Set<string>> {
     const touched = new Set<string>();
     const wanted = upserts.filter(u => this.files.get(u.file)?.oid !== u.oid);
-    const blobs = await readBlobs(this.repoPath, [
-      ...new Set(wanted.map(u => u.oid)),
-    ]);
-    if (wanted.length) this.stats.gitCommands++;
+    const toRead = [
+      ...new Set(wanted.filter(u => !this.cached?.has(u.oid)).map(u => u.oid)),
+    ];
+    const blobs = await readBlobs(this.repoPath, toRead);
+    if (toRead.length) this.stats.gitCommands++;
     for (const file of removals) {
       const entry = this.files.get(file);
       if (!entry) continue;
@@ -396,17 +451,32 @@ export class CommittedOrdersReader {
       this.byKey.get(entry.key)?.delete(file);
       touched.add(entry.key);
     }
+    const parsedHere = new Map<string, Parsed>();
     for (const { file, oid } of wanted) {
       const [, env, name, part] = orderFile.exec(file)!;
       const key = `${env}/${name}`;
-      const blob = blobs.get(oid);
-      if (!blob)
-        throw new Error(`git cat-file did not return blob ${oid} of ${file}`);
-      this.stats.filesParsed++;
+      let parsed = this.cached?.get(oid) ?? parsedHere.get(oid);
+      if (parsed) {
+        this.stats.filesFromCache++;
+      } else {
+        const blob = blobs.get(oid);
+        if (!blob) {
+          throw new Error(`git cat-file did not return blob ${oid} of ${file}`);
+        }
+        this.stats.filesParsed++;
+        parsed = parseBlob(blob);
+        parsedHere.set(oid, parsed);
+      }
+      if (parsed.error) {
+        this.logger?.warn(`Skipping ${file}: not YAML (${parsed.error})`);
+      }
       const entry: FileEntry = {
         oid,
         key,
-        object: this.parse(file, part, blob),
+        parsed,
+        object: parsed.object
+          ? { part, file, object: parsed.object }
+          : undefined,
       };
       this.files.set(file, entry);
       let paths = this.byKey.get(key);
@@ -443,21 +513,57 @@ export class CommittedOrdersReader {
     return changed;
   }
 
-  private parse(
-    file: string,
-    part: string | undefined,
-    blob: Buffer,
-  ): CommittedObject | undefined {
-    let object: OrderObject | undefined;
-    try {
-      object = yaml.parse(blob.toString('utf8'));
-    } catch (e) {
-      this.logger?.warn(`Skipping ${file}: not YAML (${e})`);
-      return undefined;
-    }
-    if (!object?.metadata?.name) return undefined;
-    return { part, file, object };
+  private async cacheFile(): Promise<string | undefined> {
+    if (this.cacheAfter <= 0) return undefined;
+    const gitDir = await gitDirOf(this.repoPath);
+    return gitDir && path.join(gitDir, CACHE_FILE);
   }
+
+  private async loadCache(): Promise<Map<string, Parsed> | undefined> {
+    const file = await this.cacheFile();
+    if (!file) return undefined;
+    try {
+      const data = v8.deserialize(await fs.promises.readFile(file)) as {
+        entries: [string, Parsed][];
+      };
+      return new Map(data.entries);
+    } catch {
+      return undefined; // none yet, or unreadable: parse
+    }
+  }
+
+  /** Writes what the current files parse to, in the background. */
+  private writeCache() {
+    this.parsedSinceWrite = 0;
+    const entries = new Map<string, Parsed>();
+    for (const entry of this.files.values())
+      entries.set(entry.oid, entry.parsed);
+    this.writing = this.writing.then(async () => {
+      const file = await this.cacheFile();
+      if (!file) return;
+      const tmp = `${file}.${process.pid}.tmp`;
+      try {
+        await fs.promises.writeFile(
+          tmp,
+          v8.serialize({ entries: [...entries] }),
+        );
+        await fs.promises.rename(tmp, file);
+      } catch (e) {
+        await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+        this.logger?.debug(`Could not write ${file}: ${e}`);
+      }
+    });
+  }
+}
+
+function parseBlob(blob: Buffer): Parsed {
+  let object: OrderObject | undefined;
+  try {
+    object = yaml.parse(blob.toString('utf8'));
+  } catch (e) {
+    return { error: String(e) };
+  }
+  return object?.metadata?.name ? { object } : {};
 }
 
 /** git's order of paths in a tree listing (byte order). */
