@@ -3,8 +3,12 @@
  * kebap:argocd:cluster, like the template) run through the ordering actions
  * all at once, against the same 20 orders one after the other, measured in
  * the same run on fresh targets: gitops delivery into a temporary
- * repository, and kubernetes delivery against the Kubernetes API test
- * double with a simulated round-trip latency. Prints orders/s and the ratio.
+ * repository (the orders that arrive while a write runs are checked one by
+ * one and committed together by one git fast-import, one commit each), and
+ * kubernetes delivery against the Kubernetes API test double with a
+ * simulated round-trip latency. Prints orders/s, the ratio, and each
+ * order's time p50/p95 (from the moment all were submitted until it
+ * completed; one after the other: its own time).
  *
  * The actions are loaded from their TypeScript sources with Backstage's node
  * transform (the one `backstage-cli package start` uses), so nothing needs
@@ -123,15 +127,32 @@ async function measure(
   const names = Array.from({ length: ORDERS }, (_, i) => `bench-${i}`);
   // one order first, so that creating the repository is not measured
   await order(actions, 'warm-up');
+  const perOrder: number[] = [];
   const t0 = performance.now();
   if (variant === 'sequential') {
-    for (const name of names) await order(actions, name);
+    for (const name of names) {
+      const s = performance.now();
+      await order(actions, name);
+      perOrder.push(performance.now() - s);
+    }
   } else {
-    await Promise.all(names.map(name => order(actions, name)));
+    await Promise.all(
+      names.map(async name => {
+        await order(actions, name);
+        perOrder.push(performance.now() - t0);
+      }),
+    );
   }
   const ms = performance.now() - t0;
   await stop();
-  return ms;
+  return { ms, perOrder };
+}
+
+function percentile(values: number[], p: number) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[
+    Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
+  ];
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -141,15 +162,21 @@ async function main() {
     `concurrentOrders: ${ORDERS} dev-cluster orders (vcluster + registration), median of ${ROUNDS} rounds; kubernetes: ${LATENCY_MS} ms simulated latency per API call`,
   );
   console.log(
-    'delivery     variant       wall ms   orders/s   ratio (concurrent / sequential orders/s)',
+    'delivery     variant       wall ms   orders/s   p50 ms/order   p95 ms/order   ratio (concurrent / sequential orders/s)',
   );
   for (const mode of ['gitops', 'kubernetes'] as const) {
     // the variants alternate round by round, so that a change in the
     // machine's load during the run hits both alike
     const times: Record<string, number[]> = { sequential: [], concurrent: [] };
+    const perOrder: Record<string, number[]> = {
+      sequential: [],
+      concurrent: [],
+    };
     for (let r = 0; r < ROUNDS; r++) {
       for (const variant of ['sequential', 'concurrent'] as const) {
-        times[variant].push(await measure(mode, variant));
+        const m = await measure(mode, variant);
+        times[variant].push(m.ms);
+        perOrder[variant].push(...m.perOrder);
       }
     }
     const rows: Record<string, number> = {
@@ -161,7 +188,13 @@ async function main() {
       console.log(
         `${mode.padEnd(12)} ${variant.padEnd(12)} ${rows[variant]
           .toFixed(0)
-          .padStart(8)}   ${rate(rows[variant]).toFixed(1).padStart(8)}${
+          .padStart(8)}   ${rate(rows[variant])
+          .toFixed(1)
+          .padStart(8)}   ${percentile(perOrder[variant], 50)
+          .toFixed(0)
+          .padStart(12)}   ${percentile(perOrder[variant], 95)
+          .toFixed(0)
+          .padStart(12)}${
           variant === 'concurrent'
             ? `   ${(rate(rows.concurrent) / rate(rows.sequential)).toFixed(
                 2,
