@@ -288,4 +288,15 @@ describe('KebapOrdersEntityProvider', () => {
     await provider.refresh();
     expect(mutations[0].entities).toEqual([]);
   });
+
+  it('reads through the shared reader of the repository', async () => {
+    await commit({
+      'orders/dev/alpha/vcluster/ns.yaml': object('Namespace', 'vc-alpha', vc),
+    });
+    const { provider } = connect();
+    await provider.refresh();
+    const shared = CommittedOrdersReader.forPath(dir);
+    expect(shared.current()?.orders.has('dev/alpha')).toBe(true);
+    expect(shared.stats.fullReads).toBe(1);
+  });
 });

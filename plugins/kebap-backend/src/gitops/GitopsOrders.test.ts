@@ -175,4 +175,18 @@ describe('GitopsOrders', () => {
       requestedBy: 'user:default/zoe',
     });
   });
+
+  it('reads through the shared reader of the repository', async () => {
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    const { stack } = databaseOrder('orders');
+    await commit('Order dev/orders (database) for group:default/a', stack);
+    const orders = new GitopsOrders({
+      repoPath: dir,
+      logger: mockServices.logger.mock(),
+    });
+    const shared = CommittedOrdersReader.forPath(dir);
+    expect(await orders.order('dev', 'orders')).toBeDefined();
+    expect(shared.current()?.orders.has('dev/orders')).toBe(true);
+    expect(shared.stats.fullReads).toBe(1);
+  });
 });
