@@ -138,6 +138,16 @@ export interface Config {
        * @default kebap-secrets
        */
       clusterSecretStore?: string;
+      /**
+       * The External Secrets Operator provider of that store (its
+       * `spec.provider` key). `pulumi` (Pulumi ESC, what gitops/ installs)
+       * reads only `remoteRef.key`, a property path into the environment:
+       * orders' `remoteKey` + `property` are joined into it
+       * (`aws-credentials.AWS_ACCESS_KEY_ID`). Any other provider
+       * (`kubernetes`, `vault`, …) gets `key` + `property`.
+       * @default pulumi
+       */
+      provider?: string;
     };
   };
 }

@@ -71,6 +71,12 @@ export {
 export {
   buildExternalSecret,
   buildPulumiEscClusterSecretStore,
+  pulumiPropertyPathStep,
+  remoteRefFor,
+} from './builders/buildExternalSecret';
+export type {
+  ExternalSecretDataInput,
+  SecretStoreProvider,
 } from './builders/buildExternalSecret';
 export {
   pulumiYamlProjectToProgram,

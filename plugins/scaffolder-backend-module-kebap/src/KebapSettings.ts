@@ -28,7 +28,14 @@ export interface KebapSettings {
     defaultLifetimeDays: number;
     maxLifetimeDays: number;
   };
-  externalSecrets: { clusterSecretStore: string };
+  externalSecrets: {
+    clusterSecretStore: string;
+    /**
+     * The ESO provider of that store: decides the shape of `remoteRef`
+     * (`pulumi`: the property joined into `key`; others: `key` + `property`).
+     */
+    provider: string;
+  };
 }
 
 /** Sizes used when config names none. */
@@ -153,6 +160,8 @@ export function readKebapSettings(config: Config): KebapSettings {
       clusterSecretStore:
         config.getOptionalString('kebap.externalSecrets.clusterSecretStore') ??
         'kebap-secrets',
+      provider:
+        config.getOptionalString('kebap.externalSecrets.provider') ?? 'pulumi',
     },
   };
 }

@@ -491,6 +491,42 @@ describe('gitops/', () => {
       });
     });
 
+    it('is read by key alone: every ExternalSecret of gitops/ on a Pulumi ESC store names one path, no property (ESO-2)', () => {
+      expect(Object.keys(store.spec.provider)).toEqual([
+        settings.externalSecrets.provider,
+      ]);
+      const pulumiStores = new Set(
+        manifests
+          .filter(
+            m =>
+              /SecretStore$/.test(m.obj.kind) && m.obj.spec?.provider?.pulumi,
+          )
+          .map(m => `${m.obj.kind}/${m.obj.metadata.name}`),
+      );
+      const refs = manifests
+        .filter(m => m.obj.kind === 'ExternalSecret')
+        .filter(m =>
+          pulumiStores.has(
+            `${m.obj.spec.secretStoreRef.kind ?? 'SecretStore'}/${
+              m.obj.spec.secretStoreRef.name
+            }`,
+          ),
+        )
+        .flatMap(m =>
+          (m.obj.spec.data ?? []).map((d: any) => ({
+            file: m.file,
+            remoteRef: d.remoteRef,
+          })),
+        );
+      expect(refs.length).toBeGreaterThan(0);
+      for (const ref of refs) {
+        expect(ref).toEqual({
+          file: ref.file,
+          remoteRef: { key: expect.stringMatching(/^[A-Za-z0-9_-]+[.[]/) },
+        });
+      }
+    });
+
     it('is the store the portal chart reads its own credentials from', () => {
       const app = one('Application', 'kebap-portal');
       const values = app.spec.source.helm.valuesObject;

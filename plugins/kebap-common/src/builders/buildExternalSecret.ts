@@ -3,19 +3,65 @@ import type { IClusterSecretStore } from '@kubernetes-models/external-secrets/ex
 import { OrderMetadata } from '../ownership/orderMetadata';
 import { ARGOCD_SYNC_WAVE, STACK_PREREQUISITE_WAVE } from './syncWaves';
 
+/**
+ * The provider of the store an ExternalSecret reads from, as far as the shape
+ * of `remoteRef` goes: `pulumi` (Pulumi ESC) or another ESO provider
+ * (`kubernetes`, `vault`, `aws`, …).
+ */
+export type SecretStoreProvider = 'pulumi' | (string & {});
+
+/** One key of the Secret and where its value lives in the store. */
+export interface ExternalSecretDataInput {
+  secretKey: string;
+  /** the store's key (for Pulumi ESC: a property path into the environment) */
+  remoteKey: string;
+  /** a property of the value at remoteKey */
+  property?: string;
+}
+
+/**
+ * One property as a Pulumi property path step: `.name` for letters, digits
+ * and '_', else `["name"]` with '"' escaped (pulumi/pulumi
+ * `sdk/go/common/resource/properties_path.go`, `PropertyPath.String` and the
+ * parser ESO's Pulumi provider uses).
+ */
+export function pulumiPropertyPathStep(property: string): string {
+  return /^[A-Za-z0-9_]+$/.test(property)
+    ? `.${property}`
+    : `["${property.replace(/"/g, '\\"')}"]`;
+}
+
+/**
+ * `remoteRef` for a store of the given provider. ESO's Pulumi ESC provider
+ * reads only `remoteRef.key`, as a property path into the environment, and
+ * ignores `property` (docs/upstream-contracts.md ESO-2): the property is
+ * joined into the key, e.g. `aws-credentials` + `AWS_ACCESS_KEY_ID` →
+ * `aws-credentials.AWS_ACCESS_KEY_ID`. Other providers read `property` (for
+ * `kubernetes`: a data key of the Secret named by `key`): kept as given.
+ */
+export function remoteRefFor(
+  provider: SecretStoreProvider,
+  remoteKey: string,
+  property?: string,
+): { key: string; property?: string } {
+  if (property === undefined || property === '') return { key: remoteKey };
+  if (provider === 'pulumi')
+    return { key: `${remoteKey}${pulumiPropertyPathStep(property)}` };
+  return { key: remoteKey, property };
+}
+
 /** An ExternalSecret: ESO keeps the Secret `target.name` filled from a store. */
 export function buildExternalSecret(input: {
   name: string;
   namespace: string;
   storeRef: { name: string; kind: 'ClusterSecretStore' | 'SecretStore' };
+  /** the store's provider: decides the shape of each `remoteRef` */
+  provider: SecretStoreProvider;
   target: {
     name: string;
     creationPolicy?: 'Owner' | 'Orphan' | 'Merge' | 'None';
   };
-  data?: Array<{
-    secretKey: string;
-    remoteRef: { key: string; property?: string };
-  }>;
+  data?: ExternalSecretDataInput[];
   dataFrom?: Array<{ extract: { key: string } }>;
   refreshInterval?: string;
   metadata: OrderMetadata;
@@ -31,10 +77,7 @@ export function buildExternalSecret(input: {
   if (input.data?.length) {
     spec.data = input.data.map(d => ({
       secretKey: d.secretKey,
-      remoteRef:
-        d.remoteRef.property === undefined
-          ? { key: d.remoteRef.key }
-          : { key: d.remoteRef.key, property: d.remoteRef.property },
+      remoteRef: remoteRefFor(input.provider, d.remoteKey, d.property),
     }));
   }
   if (input.dataFrom?.length)

@@ -106,8 +106,9 @@ describe('sync waves (gitops delivery: Argo CD prunes the highest wave first and
       name: 'db-cloud',
       namespace: 'a',
       storeRef: { name: 'kebap-secrets', kind: 'ClusterSecretStore' },
+      provider: 'pulumi',
       target: { name: 'db-cloud' },
-      data: [{ secretKey: 'K', remoteRef: { key: 'aws.k' } }],
+      data: [{ secretKey: 'K', remoteKey: 'aws.k' }],
       metadata,
     });
     expect(wave(stack)).toBe('0');

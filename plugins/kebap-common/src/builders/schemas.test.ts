@@ -172,12 +172,10 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
       name: 'creds',
       namespace: 'team-payments',
       storeRef: { name: 'kebap-secrets', kind: 'ClusterSecretStore' },
+      provider: 'pulumi',
       target: { name: 'creds' },
       data: [
-        {
-          secretKey: 'TOKEN',
-          remoteRef: { key: 'digitalocean', property: 'token' },
-        },
+        { secretKey: 'TOKEN', remoteKey: 'digitalocean', property: 'token' },
       ],
       dataFrom: [{ extract: { key: 'pulumi' } }],
       metadata,
@@ -202,8 +200,9 @@ describeWithSchemas('generated objects against the real CRDs', validator => {
       name: 'creds',
       namespace: 'ns',
       storeRef: { name: 's', kind: 'Vault' as any },
+      provider: 'vault',
       target: { name: 'creds' },
-      data: [{ secretKey: 'A', remoteRef: { key: 'k' } }],
+      data: [{ secretKey: 'A', remoteKey: 'k' }],
       metadata,
     });
     expect(

@@ -142,9 +142,10 @@ describeWithSchemas('prod-cluster and database orders in gitops', validator => {
       kind: 'ClusterSecretStore',
       name: expect.any(String),
     });
-    expect(cloudSecret.spec.data.map((d: any) => d.remoteRef.key)).toEqual([
-      'gcp-credentials',
-      'gcp-credentials',
+    // Pulumi ESC reads only the key, a path into the environment (ESO-2)
+    expect(cloudSecret.spec.data.map((d: any) => d.remoteRef)).toEqual([
+      { key: 'gcp-credentials.GOOGLE_CREDENTIALS' },
+      { key: 'gcp-credentials.GOOGLE_PROJECT' },
     ]);
     // the database's Program comes from programs/postgres/aws
     const dbProgram =

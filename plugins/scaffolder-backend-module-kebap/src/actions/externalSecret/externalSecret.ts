@@ -23,7 +23,9 @@ import { examples } from './externalSecret.examples';
  * `kebap:external-secret`: an ExternalSecret that makes External Secrets
  * Operator keep a Secret filled from the configured ClusterSecretStore
  * (Pulumi ESC or another store). The task only names keys: values never pass
- * through the portal.
+ * through the portal. `remoteKey` + `property` are written in the shape the
+ * store's provider reads (`kebap.externalSecrets.provider`, `storeProvider`):
+ * Pulumi ESC reads only `key`, so the property is joined into it.
  */
 export function createExternalSecretAction(options: {
   delivery: OrderDelivery;
@@ -62,6 +64,13 @@ export function createExternalSecretAction(options: {
             ),
         storeKind: z =>
           z.enum(['ClusterSecretStore', 'SecretStore']).optional(),
+        storeProvider: z =>
+          z
+            .string()
+            .optional()
+            .describe(
+              `ESO provider of the store (its spec.provider key: pulumi, kubernetes, vault…); decides how remoteKey and property are written. Default for the configured store: ${settings.externalSecrets.provider}`,
+            ),
         data: z =>
           z
             .array(
@@ -73,7 +82,7 @@ export function createExternalSecretAction(options: {
             )
             .optional()
             .describe(
-              'Keys of the Secret and where their values live in the store',
+              'Keys of the Secret and where their values live in the store: remoteKey and optionally a property of its value (for Pulumi ESC both form one path, remoteKey.property)',
             ),
         dataFrom: z =>
           z
@@ -149,6 +158,38 @@ export function createExternalSecretAction(options: {
           );
         }
       });
+      const storeName =
+        input.storeName ?? settings.externalSecrets.clusterSecretStore;
+      const storeKind = input.storeKind ?? 'ClusterSecretStore';
+      const configuredStore =
+        storeName === settings.externalSecrets.clusterSecretStore &&
+        storeKind === 'ClusterSecretStore';
+      const provider =
+        input.storeProvider ??
+        (configuredStore ? settings.externalSecrets.provider : undefined);
+      if (
+        input.storeProvider !== undefined &&
+        !/^[a-z][a-zA-Z0-9]{0,62}$/.test(input.storeProvider)
+      ) {
+        issues.push({
+          field: 'storeProvider',
+          rule: 'provider',
+          message: `'${String(input.storeProvider).slice(
+            0,
+            63,
+          )}' is not an ESO provider name (e.g. pulumi, kubernetes, vault)`,
+        });
+      }
+      if (
+        provider === undefined &&
+        (input.data ?? []).some(d => d?.property !== undefined)
+      ) {
+        issues.push({
+          field: 'storeProvider',
+          rule: 'required',
+          message: `is required with property for a store other than the configured one (${settings.externalSecrets.clusterSecretStore}): Pulumi ESC reads only the key`,
+        });
+      }
       (input.dataFrom ?? []).forEach((key, i) => {
         issues.push(...validateRemoteKey(key, { field: `dataFrom[${i}]` }));
       });
@@ -177,14 +218,14 @@ export function createExternalSecretAction(options: {
       const externalSecret = buildExternalSecret({
         name: input.name,
         namespace: input.namespace,
-        storeRef: {
-          name: input.storeName ?? settings.externalSecrets.clusterSecretStore,
-          kind: input.storeKind ?? 'ClusterSecretStore',
-        },
+        storeRef: { name: storeName, kind: storeKind },
+        // without a property the shape is the same for every provider
+        provider: provider ?? 'unknown',
         target: { name: input.name },
         data: input.data?.map(d => ({
           secretKey: d.secretKey,
-          remoteRef: { key: d.remoteKey, property: d.property },
+          remoteKey: d.remoteKey,
+          property: d.property,
         })),
         dataFrom: input.dataFrom?.map(key => ({ extract: { key } })),
         refreshInterval: input.refreshInterval,
