@@ -188,5 +188,17 @@ describe('GitopsOrders', () => {
     expect(await orders.order('dev', 'orders')).toBeDefined();
     expect(shared.current()?.orders.has('dev/orders')).toBe(true);
     expect(shared.stats.fullReads).toBe(1);
+    // a new HEAD: the reader's git log, diff-tree and cat-file, nothing more
+    const commands = shared.stats.gitCommands;
+    const at = await commit(
+      'Order dev/orders (database) for group:default/a by user:default/cy',
+      { ...stack, spec: { stack: 'acme/databases/changed' } },
+    );
+    const order = await orders.order('dev', 'orders');
+    expect((order!.objects[0].spec as any).stack).toBe(
+      'acme/databases/changed',
+    );
+    expect(order!.committedAt).not.toBe(at); // still dated by its first Order
+    expect(shared.stats.gitCommands - commands).toBe(3);
   });
 });

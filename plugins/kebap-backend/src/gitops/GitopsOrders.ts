@@ -79,7 +79,7 @@ export class GitopsOrders {
     if (this.building?.oid !== oid) {
       const promise = (this.building?.promise ?? Promise.resolve())
         .catch(() => undefined)
-        .then(() => this.build(oid, snapshot.orders))
+        .then(() => this.build(oid, snapshot.orders, snapshot.since))
         .finally(() => {
           if (this.building?.promise === promise) this.building = undefined;
         });
@@ -92,14 +92,21 @@ export class GitopsOrders {
   private async build(
     oid: string,
     source: ReadonlyMap<string, CommittedOrder>,
+    since?: { oid: string; commits: OrdersCommit[] },
   ): Promise<State> {
     if (this.state?.oid === oid) return this.state;
     const previous = this.state;
     let ordering: Map<string, Ordering>;
     let commits: OrdersCommit[];
+    // the reader read this HEAD from the one built last: its commits are known
+    const known = !!previous && since?.oid === previous.oid;
     const incremental =
-      !!previous && (await this.reader.isAncestor(previous.oid, oid));
-    if (incremental) {
+      known ||
+      (!!previous && (await this.reader.isAncestor(previous.oid, oid)));
+    if (known) {
+      ordering = new Map(previous!.ordering);
+      commits = since!.commits;
+    } else if (incremental) {
       ordering = new Map(previous!.ordering);
       commits = await this.reader.commits({ from: previous!.oid, to: oid });
     } else {

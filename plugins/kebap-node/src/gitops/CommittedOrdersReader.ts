@@ -32,6 +32,12 @@ export interface OrdersSnapshot {
   read: 'full' | 'incremental' | 'empty';
   /** orders added, changed or removed since the reader's previous snapshot */
   changed: ReadonlySet<string>;
+  /**
+   * An incremental read: the previous snapshot's commit, and the commits
+   * from it to this one, oldest first (what the status route dates orders
+   * by, without asking git again).
+   */
+  since?: { oid: string; commits: OrdersCommit[] };
 }
 
 /** A commit of the orders repository. */
@@ -254,21 +260,51 @@ export class CommittedOrdersReader {
     to: string;
     max?: number;
   }): Promise<OrdersCommit[]> {
-    const args = ['log', '--format=%H%x1f%ct%x1f%B%x1e'];
+    return (await this.log(options)).map(({ parents: _p, ...c }) => c);
+  }
+
+  private async log(options: {
+    from?: string;
+    to: string;
+    max?: number;
+  }): Promise<(OrdersCommit & { parents: string[] })[]> {
+    const args = ['log', '--format=%H%x1f%P%x1f%ct%x1f%B%x1e'];
     if (options.max !== undefined) args.push(`--max-count=${options.max}`);
     args.push(options.from ? `${options.from}..${options.to}` : options.to);
     const { stdout } = await this.git([...args, '--']);
-    const commits: OrdersCommit[] = [];
+    const commits: (OrdersCommit & { parents: string[] })[] = [];
     for (const record of stdout.toString('utf8').split('\x1e')) {
-      const [oid, time, message] = record.replace(/^\n/, '').split('\x1f');
+      const [oid, parents, time, message] = record
+        .replace(/^\n/, '')
+        .split('\x1f');
       if (!oid || message === undefined) continue;
       commits.push({
         oid,
+        parents: parents ? parents.split(' ') : [],
         committedAt: new Date(Number(time) * 1000).toISOString(),
         message: message.trimEnd(),
       });
     }
     return commits.reverse();
+  }
+
+  /**
+   * The commits from `from` to `to` (oldest first) when `to` descends from
+   * `from`, else undefined: `from` is an ancestor exactly when one of the
+   * commits reachable from `to` and not from `from` has it as a parent.
+   */
+  private async commitsIfDescendant(
+    from: string,
+    to: string,
+  ): Promise<OrdersCommit[] | undefined> {
+    let log: (OrdersCommit & { parents: string[] })[];
+    try {
+      log = await this.log({ from, to });
+    } catch {
+      return undefined; // `from` is gone (a rewritten history, collected)
+    }
+    if (!log.some(c => c.parents.includes(from))) return undefined;
+    return log.map(({ parents: _p, ...c }) => c);
   }
 
   private async git(args: string[], options: { okCodes?: number[] } = {}) {
@@ -280,6 +316,7 @@ export class CommittedOrdersReader {
     const before = this.snapshot;
     try {
       let snapshot: OrdersSnapshot;
+      let commits: OrdersCommit[] | undefined;
       if (!oid) {
         this.files = new Map();
         this.byKey = new Map();
@@ -288,9 +325,12 @@ export class CommittedOrdersReader {
           read: 'empty',
           changed: new Set(before?.orders.keys() ?? []),
         };
-      } else if (before?.oid && (await this.isAncestor(before.oid, oid))) {
+      } else if (
+        before?.oid &&
+        (commits = await this.commitsIfDescendant(before.oid, oid))
+      ) {
         snapshot =
-          (await this.readIncrementally(before, oid)) ??
+          (await this.readIncrementally(before, oid, commits)) ??
           (await this.readFully(before, oid));
       } else {
         if (before?.oid) {
@@ -321,6 +361,7 @@ export class CommittedOrdersReader {
   private async readIncrementally(
     before: OrdersSnapshot,
     oid: string,
+    commits: OrdersCommit[],
   ): Promise<OrdersSnapshot | undefined> {
     const t0 = performance.now();
     let stdout: Buffer;
@@ -375,7 +416,13 @@ export class CommittedOrdersReader {
         performance.now() - t0
       ).toFixed(0)} ms`,
     );
-    return { oid, orders, read: 'incremental', changed };
+    return {
+      oid,
+      orders,
+      read: 'incremental',
+      changed,
+      since: { oid: before.oid!, commits },
+    };
   }
 
   private async readFully(
