@@ -503,7 +503,7 @@ describeRealKubernetes(
                 owner,
                 env: 'prod',
                 kind: 'cluster',
-                stack: `acme/clusters/${names.cluster}`,
+                stack: `acme/${names.cluster}-program/${names.cluster}`,
                 program: { resources: {}, outputs: {} },
                 envSecrets: {
                   AWS_ACCESS_KEY_ID: {
