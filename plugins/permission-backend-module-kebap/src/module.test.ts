@@ -115,7 +115,7 @@ const prodOrderTemplate: Entity = {
           owner: '${{ parameters.owner }}',
           env: '${{ parameters.env }}',
           kind: '${{ parameters.kind }}',
-          stack: 'acme/clusters/${{ parameters.name }}',
+          stack: 'acme/${{ parameters.name }}-program/${{ parameters.name }}',
           program: {
             resources: {
               cluster: {
