@@ -20,6 +20,9 @@ import { createExternalSecretAction } from './externalSecret/externalSecret';
 import { createPulumiStackAction } from './pulumiStack/stack';
 import { createVClusterCreateAction } from './vcluster/create';
 
+// each order commits to a temporary Git repository: seconds on a loaded machine
+jest.setTimeout(30_000);
+
 const settings = readKebapSettings(new ConfigReader({}));
 
 async function setup() {
