@@ -99,8 +99,15 @@ describe('kebap plugin', () => {
       },
     );
     expect(
-      await screen.findByRole('region', { name: 'Order status' }),
+      // the whole app renders first: more than findBy's 1 s on a busy machine
+      await screen.findByRole(
+        'region',
+        { name: 'Order status' },
+        { timeout: 15_000 },
+      ),
     ).toBeInTheDocument();
-    expect(await screen.findByText('Waiting for Argo CD')).toBeInTheDocument();
-  });
+    expect(
+      await screen.findByText('Waiting for Argo CD', {}, { timeout: 15_000 }),
+    ).toBeInTheDocument();
+  }, 30_000);
 });
