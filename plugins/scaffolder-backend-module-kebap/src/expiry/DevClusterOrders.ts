@@ -6,6 +6,8 @@ import {
   KEBAP_MANAGER,
 } from '@internal/plugin-kebap-common';
 import {
+  changedOrders,
+  CommittedOrder,
   CommittedOrdersReader,
   KubernetesClient,
   listOrderObjects,
@@ -85,7 +87,12 @@ function toOrder(
  */
 export class GitopsDevClusterOrders implements DevClusterOrderSource {
   private readonly reader: CommittedOrdersReader;
-  private last?: { oid?: string; orders: DevClusterOrder[] };
+  private last?: {
+    oid?: string;
+    source: ReadonlyMap<string, CommittedOrder>;
+    byKey: Map<string, DevClusterOrder>;
+    orders: DevClusterOrder[];
+  };
 
   constructor(options: {
     repoPath: string;
@@ -100,24 +107,42 @@ export class GitopsDevClusterOrders implements DevClusterOrderSource {
       });
   }
 
+  /** The dev clusters at HEAD, by name (the objects are shared: do not change them). */
   async list(): Promise<DevClusterOrder[]> {
     const snapshot = await this.reader.read();
     if (!this.last || this.last.oid !== snapshot.oid) {
-      const orders = [...snapshot.orders.values()]
-        .filter(order => order.env === 'dev')
-        .map(order => {
-          const parts = new Map<string, OrderObject[]>();
-          for (const { part, object } of order.objects) {
-            if (part) parts.set(part, [...(parts.get(part) ?? []), object]);
-          }
-          return toOrder(order.env, order.name, parts);
-        })
-        .filter((o): o is DevClusterOrder => !!o)
-        .sort((a, b) => a.name.localeCompare(b.name));
-      this.last = { oid: snapshot.oid, orders };
+      // only the orders that changed since the last list are looked at again
+      const byKey = new Map(this.last?.byKey ?? []);
+      const { changed, removed } = changedOrders(
+        this.last?.source,
+        snapshot.orders,
+      );
+      for (const key of removed) byKey.delete(key);
+      for (const key of changed) {
+        const order = snapshot.orders.get(key)!;
+        const dev = order.env === 'dev' ? devClusterOf(order) : undefined;
+        if (dev) byKey.set(key, dev);
+        else byKey.delete(key);
+      }
+      this.last = {
+        oid: snapshot.oid,
+        source: snapshot.orders,
+        byKey,
+        orders: [...byKey.values()].sort((a, b) => byName(a.name, b.name)),
+      };
     }
     return [...this.last.orders];
   }
+}
+
+const byName = new Intl.Collator().compare;
+
+function devClusterOf(order: CommittedOrder): DevClusterOrder | undefined {
+  const parts = new Map<string, OrderObject[]>();
+  for (const { part, object } of order.objects) {
+    if (part) parts.set(part, [...(parts.get(part) ?? []), object]);
+  }
+  return toOrder(order.env, order.name, parts);
 }
 
 /** Fields the API server writes, left out when an object is applied again. */
