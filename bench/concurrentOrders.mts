@@ -6,9 +6,11 @@
  * repository (the orders that arrive while a write runs are checked one by
  * one and committed together by one git fast-import, one commit each), and
  * kubernetes delivery against the Kubernetes API test double with a
- * simulated round-trip latency. Prints orders/s, the ratio, and each
- * order's time p50/p95 (from the moment all were submitted until it
- * completed; one after the other: its own time).
+ * simulated round-trip latency; `gitops-before` is the GitopsDelivery of
+ * before (bench/lib/GitopsDeliveryBaseline.ts: isomorphic-git, one commit
+ * at a time). Prints orders/s, the ratio, and each order's time p50/p95
+ * (from the moment all were submitted until it completed; one after the
+ * other: its own time).
  *
  * The actions are loaded from their TypeScript sources with Backstage's node
  * transform (the one `backstage-cli package start` uses), so nothing needs
@@ -33,6 +35,8 @@ const {
   createArgoCdClusterAction,
 } = require(`${src}/actions/argocd/cluster.ts`);
 const { GitopsDelivery } = require(`${src}/delivery/GitopsDelivery.ts`);
+// the GitopsDelivery of before (isomorphic-git, one commit at a time)
+const { GitopsDeliveryBaseline } = require('./lib/GitopsDeliveryBaseline.ts');
 const { KubernetesDelivery } = require(`${src}/delivery/KubernetesDelivery.ts`);
 const { mayOverwriteOrder } = require(`${src}/delivery/createOrderDelivery.ts`);
 const { ConfigReader } = require('@backstage/config');
@@ -80,15 +84,21 @@ async function order(actions: any, name: string) {
   await step(actions.register, { name, owner }, `task-${name}`);
 }
 
-async function target(mode: 'gitops' | 'kubernetes') {
+type Mode = 'gitops' | 'gitops-before' | 'kubernetes';
+
+async function target(mode: Mode) {
   const settings = readKebapSettings(
-    new ConfigReader({ kebap: { delivery: { mode } } }),
+    new ConfigReader({
+      kebap: { delivery: { mode: mode === 'kubernetes' ? mode : 'gitops' } },
+    }),
   );
   let delivery: any;
   let stop = async () => {};
-  if (mode === 'gitops') {
+  if (mode !== 'kubernetes') {
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'bench-'));
-    delivery = new GitopsDelivery({
+    delivery = new (
+      mode === 'gitops' ? GitopsDelivery : GitopsDeliveryBaseline
+    )({
       repoPath: path.join(dir, 'gitops'),
       mayOverwrite: mayOverwriteOrder,
     });
@@ -119,10 +129,7 @@ async function target(mode: 'gitops' | 'kubernetes') {
   };
 }
 
-async function measure(
-  mode: 'gitops' | 'kubernetes',
-  variant: 'sequential' | 'concurrent',
-) {
+async function measure(mode: Mode, variant: 'sequential' | 'concurrent') {
   const { actions, stop } = await target(mode);
   const names = Array.from({ length: ORDERS }, (_, i) => `bench-${i}`);
   // one order first, so that creating the repository is not measured
@@ -162,9 +169,9 @@ async function main() {
     `concurrentOrders: ${ORDERS} dev-cluster orders (vcluster + registration), median of ${ROUNDS} rounds; kubernetes: ${LATENCY_MS} ms simulated latency per API call`,
   );
   console.log(
-    'delivery     variant       wall ms   orders/s   p50 ms/order   p95 ms/order   ratio (concurrent / sequential orders/s)',
+    'delivery       variant       wall ms   orders/s   p50 ms/order   p95 ms/order   ratio (concurrent / sequential orders/s)',
   );
-  for (const mode of ['gitops', 'kubernetes'] as const) {
+  for (const mode of ['gitops', 'gitops-before', 'kubernetes'] as const) {
     // the variants alternate round by round, so that a change in the
     // machine's load during the run hits both alike
     const times: Record<string, number[]> = { sequential: [], concurrent: [] };
@@ -186,7 +193,7 @@ async function main() {
     const rate = (ms: number) => (ORDERS * 1000) / ms;
     for (const variant of ['sequential', 'concurrent'] as const) {
       console.log(
-        `${mode.padEnd(12)} ${variant.padEnd(12)} ${rows[variant]
+        `${mode.padEnd(14)} ${variant.padEnd(12)} ${rows[variant]
           .toFixed(0)
           .padStart(8)}   ${rate(rows[variant])
           .toFixed(1)

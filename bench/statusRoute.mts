@@ -8,8 +8,13 @@
  * plugin's fan-out does). Prints latency p50/p95, Kubernetes API calls per
  * page view, and the ratios; then how long a status change takes to show.
  *
+ * With APPS (default 0), as many dev-cluster Applications of their own
+ * orders besides (healthy and synced; no registration is seeded, so their
+ * state is `progressing`, "not registered in Argo CD yet"), viewed in turn
+ * with the Stacks: e.g. STACKS=10000 APPS=10000 VIEWS=300.
+ *
  * Run: bash bench/run.sh statusRoute
- *      (options: STACKS=1000 VIEWERS=50 VIEWS=1000 LATENCY_MS=5)
+ *      (options: STACKS=1000 APPS=0 VIEWERS=50 VIEWS=1000 LATENCY_MS=5)
  */
 import { createRequire, registerHooks } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -24,6 +29,7 @@ const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const STACKS = Number(process.env.STACKS ?? 1000);
+const APPS = Number(process.env.APPS ?? 0);
 const VIEWERS = Number(process.env.VIEWERS ?? 50);
 const VIEWS = Number(process.env.VIEWS ?? 1000);
 const LATENCY_MS = Number(process.env.LATENCY_MS ?? 5);
@@ -107,11 +113,63 @@ const stackRef = (i: number) => ({
   name: `dev-db-${i}-database`,
 });
 
+const appRef = (i: number) => ({
+  apiVersion: 'argoproj.io/v1alpha1',
+  kind: 'Application',
+  namespace: 'argocd',
+  name: `vcluster-vc-${i}`,
+});
+
 async function seed(api: any) {
   api.seed(
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kebap-orders' } },
     { manager: 'install' },
   );
+  if (APPS > 0) {
+    api.seed(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } },
+      { manager: 'install' },
+    );
+  }
+  for (let i = 0; i < APPS; i++) {
+    const meta = common.orderMetadata({
+      orderName: `vc-${i}`,
+      owner: 'group:default/team-payments',
+      entityRef: `resource:default/dev-vc-${i}`,
+      env: 'dev',
+      kind: 'vcluster',
+    });
+    const ref = appRef(i);
+    api.seed(
+      {
+        apiVersion: ref.apiVersion,
+        kind: ref.kind,
+        metadata: {
+          name: ref.name,
+          namespace: ref.namespace,
+          labels: meta.labels,
+          annotations: meta.annotations,
+        },
+        spec: {
+          project: 'default',
+          source: {
+            repoURL: 'https://charts.loft.sh',
+            chart: 'vcluster',
+            targetRevision: '0.30.0',
+          },
+          destination: {
+            server: 'https://kubernetes.default.svc',
+            namespace: `vc-vc-${i}`,
+          },
+        },
+      },
+      { manager: 'kebap-portal' },
+    );
+    api.setStatus(ref, {
+      health: { status: 'Healthy' },
+      sync: { status: 'Synced' },
+    });
+  }
   for (let i = 0; i < STACKS; i++) {
     const meta = common.orderMetadata({
       orderName: `db-${i}`,
@@ -186,7 +244,9 @@ async function serve(statusService: any) {
         {
           host: '127.0.0.1',
           port: (server.address() as AddressInfo).port,
-          path: `/api/kebap/status/resource/default/dev-db-${i}`,
+          path: `/api/kebap/status/resource/default/${
+            i < STACKS ? `dev-db-${i}` : `dev-vc-${i - STACKS}`
+          }`,
           agent,
         },
         res => {
@@ -216,11 +276,11 @@ async function viewers(get: (i: number) => Promise<any>) {
   await Promise.all(
     Array.from({ length: VIEWERS }, async () => {
       while (next < VIEWS) {
-        const i = (next++ * 7919) % STACKS;
+        const i = (next++ * 7919) % (STACKS + APPS);
         const s = performance.now();
         const status = await get(i);
         times.push(performance.now() - s);
-        if (status.state !== 'ready') wrong++;
+        if (status.state !== (i < STACKS ? 'ready' : 'progressing')) wrong++;
       }
     }),
   );
@@ -301,7 +361,9 @@ async function main() {
     wrong: r.wrong,
   }));
   console.log(
-    `statusRoute: ${STACKS} Stacks on the API test double, ${VIEWERS} concurrent viewers, ${VIEWS} page views per variant, ${LATENCY_MS} ms simulated latency per API call`,
+    `statusRoute: ${STACKS} Stacks${
+      APPS ? ` and ${APPS} Applications` : ''
+    } on the API test double, ${VIEWERS} concurrent viewers, ${VIEWS} page views per variant, ${LATENCY_MS} ms simulated latency per API call`,
   );
   console.log(
     'variant        p50 ms   p95 ms   API calls/view   views/s   wrong answers',
