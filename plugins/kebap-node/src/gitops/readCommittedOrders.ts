@@ -27,8 +27,14 @@ export interface CommittedOrder {
  * Every order of the GitOps orders repository as committed at `ref` (default
  * HEAD): the YAML objects under `orders/<env>/<name>/`, by `env/name`. Files
  * that are not YAML objects are skipped with a warning. No repository, or no
- * commit yet: no orders. The catalog's orders provider, the status route and
- * dev-cluster expiry all read orders through this.
+ * commit yet: no orders.
+ *
+ * The reference implementation, with isomorphic-git, reading everything on
+ * every call (its time grows faster than the repository: each file is found
+ * from the root tree): the tests of `CommittedOrdersReader` compare
+ * with it and the benchmarks use it as their baseline. The catalog's orders
+ * provider, the status route and dev-cluster expiry read through the shared
+ * `CommittedOrdersReader` instead.
  */
 export async function readCommittedOrders(options: {
   repoPath: string;
