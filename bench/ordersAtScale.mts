@@ -427,7 +427,12 @@ async function main() {
   console.log(
     `\nidle: ${IDLE_SECONDS} s, HEAD unchanged, a refresh every ${REFRESH_MS} ms`,
   );
-  const status = new GitopsOrders({ repoPath: big, logger: silent });
+  // as the plugin wires it for the route: a view waits at most 50 ms for a new HEAD
+  const status = new GitopsOrders({
+    repoPath: big,
+    logger: silent,
+    maxWaitMs: 50,
+  });
   const expirySource = new GitopsDevClusterOrders({ repoPath: big });
   await status.all();
   await expirySource.list();

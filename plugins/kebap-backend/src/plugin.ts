@@ -41,6 +41,9 @@ export const kebapPlugin = createBackendPlugin({
                     'gitops',
                   ),
                 logger,
+                // a page view answers from the previous HEAD rather than
+                // wait longer for a new one to be read
+                maxWaitMs: 50,
               })
             : undefined;
         const statusService = new OrderStatusService({

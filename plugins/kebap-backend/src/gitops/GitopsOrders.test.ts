@@ -201,4 +201,42 @@ describe('GitopsOrders', () => {
     expect(order!.committedAt).not.toBe(at); // still dated by its first Order
     expect(shared.stats.gitCommands - commands).toBe(3);
   });
+
+  it('answers from the previous HEAD when the new one takes longer than maxWaitMs to read, and catches up', async () => {
+    await git.init({ fs, dir, defaultBranch: 'main' });
+    const { stack } = databaseOrder('orders');
+    await commit('Order dev/orders (database) for group:default/a', stack);
+    const reader = new CommittedOrdersReader({ repoPath: dir });
+    const orders = new GitopsOrders({
+      repoPath: dir,
+      logger: mockServices.logger.mock(),
+      reader,
+      maxWaitMs: 20,
+    });
+    expect(
+      ((await orders.order('dev', 'orders'))!.objects[0].spec as any).stack,
+    ).toBe('acme/databases/dev-orders');
+    await commit('Order dev/orders (database) for group:default/a', {
+      ...stack,
+      spec: { stack: 'acme/databases/changed' },
+    });
+    const read = reader.read.bind(reader);
+    let release!: () => void;
+    const slow = new Promise<void>(r => (release = r));
+    const spy = jest.spyOn(reader, 'read').mockImplementation(async () => {
+      await slow;
+      return read();
+    });
+    // the new HEAD is not read yet: the order as it was
+    expect(
+      ((await orders.order('dev', 'orders'))!.objects[0].spec as any).stack,
+    ).toBe('acme/databases/dev-orders');
+    release();
+    spy.mockRestore();
+    // without a limit, all() waits for it
+    await orders.all();
+    expect(
+      ((await orders.order('dev', 'orders'))!.objects[0].spec as any).stack,
+    ).toBe('acme/databases/changed');
+  });
 });

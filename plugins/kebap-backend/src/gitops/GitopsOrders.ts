@@ -49,6 +49,7 @@ export class GitopsOrders {
   private readonly reader: CommittedOrdersReader;
   private state?: State;
   private building?: { oid: string; promise: Promise<State> };
+  private readonly maxWaitMs?: number;
 
   constructor(options: {
     repoPath: string;
@@ -57,17 +58,46 @@ export class GitopsOrders {
     historyDepth?: number;
     /** default: the shared reader of `repoPath` */
     reader?: CommittedOrdersReader;
+    /**
+     * How long `order()` waits for a new HEAD to be read before it answers
+     * from the orders as of the previous one (which it then catches up on in
+     * the background); default: until it is read. The status route sets it,
+     * so a page view never waits for git.
+     */
+    maxWaitMs?: number;
   }) {
     this.dir = path.resolve(options.repoPath);
+    this.maxWaitMs = options.maxWaitMs;
     this.historyDepth = options.historyDepth ?? 100_000;
     this.reader =
       options.reader ??
       CommittedOrdersReader.forPath(this.dir, { logger: options.logger });
   }
 
-  /** The order, or undefined when HEAD does not hold it (or there is no repository). */
+  /**
+   * The order, or undefined when HEAD does not hold it (or there is no
+   * repository). With `maxWaitMs`, as of the previous HEAD when the new one
+   * takes longer to read.
+   */
   async order(env: string, name: string): Promise<GitopsOrder | undefined> {
-    return (await this.all()).get(`${env}/${name}`);
+    const key = `${env}/${name}`;
+    const previous = this.state;
+    if (this.maxWaitMs === undefined || !previous) {
+      return (await this.all()).get(key);
+    }
+    const fresh = this.all();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<undefined>(resolve => {
+      timer = setTimeout(resolve, this.maxWaitMs);
+    });
+    try {
+      const orders = await Promise.race([fresh, late]);
+      if (orders) return orders.get(key);
+      fresh.catch(() => undefined); // caught up on, or failed, later
+      return previous.orders.get(key);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Every order at HEAD, by `env/name`. */
