@@ -529,11 +529,9 @@ async function main() {
   row(
     `memory of the ${ORDERS} orders held by the reader, the catalog provider's entities, the status route's views and expiry's list`,
     '',
-    `heap +${mb(mem1.heapUsed - mem0.heapUsed)}, RSS +${mb(
-      mem1.rss - mem0.rss,
-    )} (RSS ${mb(mem1.rss)}; ${mb(
-      rss0,
-    )} with the sources loaded, before any repository)`,
+    `heap +${mb(mem1.heapUsed - mem0.heapUsed)} (RSS of the process ${mb(
+      mem1.rss,
+    )}; ${mb(rss0)} with the sources loaded, before any repository)`,
   );
 
   // --- restart -----------------------------------------------------------
