@@ -86,7 +86,7 @@ export class GitopsOrders {
       return (await this.all()).get(key);
     }
     const fresh = this.all();
-    let timer: NodeJS.Timeout | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>(resolve => {
       timer = setTimeout(resolve, this.maxWaitMs);
     });

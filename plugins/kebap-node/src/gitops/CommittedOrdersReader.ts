@@ -316,7 +316,11 @@ export class CommittedOrdersReader {
     const before = this.snapshot;
     try {
       let snapshot: OrdersSnapshot;
-      let commits: OrdersCommit[] | undefined;
+      // the commits since the last read, when HEAD descends from it
+      const commits =
+        oid && before?.oid
+          ? await this.commitsIfDescendant(before.oid, oid)
+          : undefined;
       if (!oid) {
         this.files = new Map();
         this.byKey = new Map();
@@ -325,10 +329,7 @@ export class CommittedOrdersReader {
           read: 'empty',
           changed: new Set(before?.orders.keys() ?? []),
         };
-      } else if (
-        before?.oid &&
-        (commits = await this.commitsIfDescendant(before.oid, oid))
-      ) {
+      } else if (before?.oid && commits) {
         snapshot =
           (await this.readIncrementally(before, oid, commits)) ??
           (await this.readFully(before, oid));

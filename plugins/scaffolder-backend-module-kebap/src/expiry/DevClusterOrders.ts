@@ -85,6 +85,8 @@ function toOrder(
  * this is the working clone as of this replica's last sync (fetched every
  * `kebap.delivery.gitops.remote.fetchIntervalSeconds`).
  */
+const byName = new Intl.Collator().compare;
+
 export class GitopsDevClusterOrders implements DevClusterOrderSource {
   private readonly reader: CommittedOrdersReader;
   private last?: {
@@ -135,7 +137,6 @@ export class GitopsDevClusterOrders implements DevClusterOrderSource {
   }
 }
 
-const byName = new Intl.Collator().compare;
 
 function devClusterOf(order: CommittedOrder): DevClusterOrder | undefined {
   const parts = new Map<string, OrderObject[]>();
