@@ -88,7 +88,7 @@ export class GitopsOrders {
     const fresh = this.all();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>(resolve => {
-      timer = setTimeout(resolve, this.maxWaitMs);
+      timer = setTimeout(() => resolve(undefined), this.maxWaitMs);
     });
     try {
       const orders = await Promise.race([fresh, late]);
