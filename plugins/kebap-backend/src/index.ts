@@ -5,9 +5,7 @@
  */
 export { kebapPlugin as default } from './plugin';
 export { createRouter } from './router';
-export {
-  OrderStatusService,
-} from './service/OrderStatusService';
+export { OrderStatusService } from './service/OrderStatusService';
 export { apiOrderReader, cacheOrderReader } from './service/OrderReader';
 export type { OrderReader } from './service/OrderReader';
 export { GitopsOrders } from './gitops/GitopsOrders';
