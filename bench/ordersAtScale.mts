@@ -427,11 +427,11 @@ async function main() {
   console.log(
     `\nidle: ${IDLE_SECONDS} s, HEAD unchanged, a refresh every ${REFRESH_MS} ms`,
   );
-  // as the plugin wires it for the route: a view waits at most 50 ms for a new HEAD
+  // as the plugin wires it for the route: a view waits at most 20 ms for a new HEAD
   const status = new GitopsOrders({
     repoPath: big,
     logger: silent,
-    maxWaitMs: 50,
+    maxWaitMs: 20,
   });
   const expirySource = new GitopsDevClusterOrders({ repoPath: big });
   await status.all();

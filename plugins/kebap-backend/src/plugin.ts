@@ -43,7 +43,7 @@ export const kebapPlugin = createBackendPlugin({
                 logger,
                 // a page view answers from the previous HEAD rather than
                 // wait longer for a new one to be read
-                maxWaitMs: 50,
+                maxWaitMs: 20,
               })
             : undefined;
         const statusService = new OrderStatusService({
